@@ -1,0 +1,252 @@
+"""Step inputs on disk: globs under the manifest's folder, and file hashing.
+
+Globs: `*`, `?` and `[...]` stay within one folder name; a `**` component matches any number of
+folders, zero included. Matching is case-sensitive everywhere. Names starting with a dot are skipped
+below the literal start of a pattern unless `include_hidden`. Each include root is walked once with
+os.scandir, following folder symlinks without looping. An exclude pattern that matches a folder
+excludes everything under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import warnings
+from pathlib import PurePath
+
+from extendpipe.errors import ManifestError, Problem
+from extendpipe.manifest.jsonpath import format_path
+
+CHUNK = 1024 * 1024
+_MAGIC = re.compile(r"[*?\[]")
+
+
+def sha256_file(path) -> tuple[str, int]:
+    """(hex sha256, size in bytes) of a file, read in 1 MiB chunks."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _translate(part: str) -> str:
+    """One path component of a glob as a regex (no '/' can match)."""
+    out, i, n = [], 0, len(part)
+    while i < n:
+        char = part[i]
+        i += 1
+        if char == "*":
+            if not out or out[-1] != "[^/]*":
+                out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            j = i + (1 if i < n and part[i] in "!^" else 0)
+            j += 1 if j < n and part[j] == "]" else 0
+            while j < n and part[j] != "]":
+                j += 1
+            if j >= n:
+                out.append(re.escape(char))
+                continue
+            body, i = part[i:j], j + 1
+            negate = body[:1] in ("!", "^")
+            body = body[1:] if negate else body
+            escaped = "".join(c if c == "-" and 0 < k < len(body) - 1 else re.escape(c)
+                              for k, c in enumerate(body))
+            out.append(("[^/" if negate else "[") + escaped + "]")
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+def compile_glob(parts, *, prefix_dirs=False) -> re.Pattern:
+    """Regex for a list of glob components; with prefix_dirs it also matches anything below a match."""
+    pieces = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        if part == "**":
+            pieces.append(".*" if last else "(?:[^/]+/)*")
+        else:
+            pieces.append(_translate(part) + ("" if last else "/"))
+    tail = "(?:/.*)?" if prefix_dirs else ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return re.compile("".join(pieces) + tail + r"\Z", re.DOTALL)
+
+
+def _split(pattern: str):
+    """(is_absolute, components) with '.' and empty components dropped."""
+    absolute = PurePath(pattern).is_absolute() or pattern.startswith("/")
+    return absolute, [p for p in pattern.split("/") if p not in ("", ".")]
+
+
+class _Resolver:
+    """Resolves one step's globs under a base folder, collecting problems instead of raising early."""
+
+    def __init__(self, manifest, step, allow_outside):
+        self.base = os.path.abspath(manifest.base_dir)
+        self.real_base = os.path.realpath(self.base)
+        self.step = step
+        self.allow_outside = allow_outside
+        self.shown = manifest.display_path or str(manifest.path)
+        folder = os.path.dirname(self.shown)
+        self.folder = (folder.rstrip("/\\") + "/") if folder else "./"
+        self.index = next((i for i, s in enumerate(manifest.steps) if s is step), None)
+        if self.index is None:
+            self.index = next((i for i, s in enumerate(manifest.steps) if s == step), 0)
+        excludes = [_split(p)[1] for p in step.inputs.exclude]
+        self.excludes = [compile_glob(parts, prefix_dirs=True) for parts in excludes if parts]
+        self.listings = {}
+        self.problems = []
+
+    def excluded(self, rel):
+        return any(regex.match(rel) for regex in self.excludes)
+
+    def relative(self, path):
+        try:
+            rel = os.path.relpath(path, self.base)
+        except ValueError:  # pragma: no cover - Windows only: another drive
+            return PurePath(path).as_posix()
+        return rel.replace(os.sep, "/")
+
+    def outside(self, rel, real):
+        return rel == ".." or rel.startswith("../") or os.path.isabs(rel) or not (
+            real == self.real_base or real.startswith(self.real_base.rstrip(os.sep) + os.sep))
+
+    def exists_exact(self, start, parts):
+        """Whether every literal component exists with exactly this case (macOS/Windows fold case)."""
+        current = start
+        for part in parts:
+            if part != "..":
+                if current not in self.listings:
+                    try:
+                        self.listings[current] = set(os.listdir(current))
+                    except OSError:
+                        self.listings[current] = set()
+                if part not in self.listings[current]:
+                    return False
+            current = os.path.join(current, part)
+        return True
+
+    def problem(self, j, message, hint):
+        lines, cols = self.step.inputs.include_lines, self.step.inputs.include_columns
+        line = lines[j] if j < len(lines) and lines[j] else None
+        col = cols[j] if line is not None and j < len(cols) and cols[j] else None
+        path = format_path(("steps", self.index, "inputs", "include", j))
+        self.problems.append(Problem(self.shown, line, col, path, message, hint))
+
+    def resolve(self) -> list:
+        inputs = self.step.inputs
+        kept, dropped, outside, results = {}, {}, {}, set()
+        groups = {}  # walk root -> [(include index, regex)]
+        depths = {}  # walk root -> deepest level any of its patterns needs (None: any depth)
+
+        def take(j, rel, real):
+            if self.excluded(rel):
+                dropped[j] = dropped.get(j, 0) + 1
+            elif not self.allow_outside and self.outside(rel, real):
+                outside.setdefault(j, []).append(rel)
+            else:
+                kept[j] = kept.get(j, 0) + 1
+                results.add(rel)
+
+        for j, pattern in enumerate(inputs.include):
+            absolute, parts = _split(pattern)
+            k = next((i for i, part in enumerate(parts) if _MAGIC.search(part)), len(parts))
+            start = (PurePath(pattern).anchor or os.sep) if absolute else self.base
+            root = os.path.normpath(os.path.join(start, *parts[:k]))
+            if not self.exists_exact(start, parts[:k]):
+                continue
+            if k == len(parts):
+                if os.path.isdir(root):
+                    self.problem(j, f"pattern {pattern!r} names a folder, not a file",
+                                 f"write '{pattern.rstrip('/')}/**' to take every file in it")
+                elif os.path.isfile(root):
+                    take(j, self.relative(root), os.path.realpath(root))
+                continue
+            rest = parts[k:]
+            groups.setdefault(root, []).append((j, compile_glob(rest)))
+            need = None if "**" in rest else len(rest)
+            depths[root] = None if root in depths and depths[root] is None or need is None else max(
+                need, depths.get(root) or 0)
+
+        for root, patterns in groups.items():
+            prefix = self.relative(root)
+            for sub, real in _walk(root, depths[root], inputs.include_hidden):
+                for j, regex in patterns:
+                    if regex.match(sub):
+                        take(j, sub if prefix == "." else f"{prefix}/{sub}", real)
+
+        for j, pattern in enumerate(inputs.include):
+            if any(p.json_path.endswith(f".include[{j}]") for p in self.problems):
+                continue
+            if j in outside:
+                first, more = outside[j][0], len(outside[j]) - 1
+                extra = f" and {more} more" if more else ""
+                self.problem(j, f"pattern {pattern!r} matches files outside {self.folder}: {first}{extra}",
+                             "keep inputs under the manifest's folder, or pass --allow-outside")
+            elif not kept.get(j) and dropped.get(j):
+                self.problem(j, f"pattern {pattern!r} matched {_count(dropped[j])} under {self.folder}, "
+                             "all excluded", "check the step's 'exclude' patterns")
+            elif not kept.get(j):
+                hint = "check the path is relative to the manifest's folder"
+                if not inputs.include_hidden and any(p.startswith(".") for p in _split(pattern)[1]):
+                    hint += "; names starting with a dot are skipped unless 'include_hidden: true'"
+                self.problem(j, f"pattern {pattern!r} matched no file under {self.folder}", hint)
+        if self.problems:
+            raise ManifestError(self.problems)
+        return sorted(results)
+
+
+def _count(n):
+    return f"{n} file" if n == 1 else f"{n} files"
+
+
+def _walk(root, max_depth, include_hidden):
+    """Yield (path below root, real path) of each regular file, following folder symlinks once each."""
+    try:
+        stat = os.stat(root)
+    except OSError:
+        return
+    visited = {(stat.st_dev, stat.st_ino)}
+    stack = [(root, "", os.path.realpath(root), 1)]
+    while stack:
+        folder, sub, real, depth = stack.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if not include_hidden and name.startswith("."):
+                continue
+            try:
+                link = entry.is_symlink()
+                if entry.is_dir():
+                    if max_depth is not None and depth >= max_depth:
+                        continue
+                    stat = entry.stat()
+                    if (stat.st_dev, stat.st_ino) in visited:
+                        continue
+                    visited.add((stat.st_dev, stat.st_ino))
+                    child_real = os.path.realpath(entry.path) if link else os.path.join(real, name)
+                    subfolders.append((entry.path, f"{sub}{name}/", child_real, depth + 1))
+                elif entry.is_file():
+                    yield sub + name, (os.path.realpath(entry.path) if link else os.path.join(real, name))
+            except OSError:
+                continue
+        stack.extend(reversed(subfolders))
+
+
+def iter_step_files(manifest, step, *, allow_outside=False) -> list:
+    """The step's input files: POSIX paths relative to manifest.base_dir, sorted and deduplicated.
+
+    Raises ManifestError with a problem per include pattern that matched nothing, matched only
+    excluded files, or matched files outside the manifest's folder (unless allow_outside).
+    """
+    return _Resolver(manifest, step, allow_outside).resolve()

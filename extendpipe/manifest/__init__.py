@@ -1,0 +1,37 @@
+"""The manifest: load YAML with positions, expand the environment, validate, build the model."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from extendpipe.errors import ManifestError
+from extendpipe.manifest.build import build_manifest, parse_duration, semantic_problems
+from extendpipe.manifest.loader import load_document
+from extendpipe.manifest.model import Inputs, Manifest, Settings, Step
+from extendpipe.manifest.schema import check
+from extendpipe.manifest.source import read_bytes
+
+__all__ = ["Inputs", "Manifest", "Settings", "Step", "load_manifest", "parse_duration"]
+
+
+def load_manifest(path, environ=None) -> Manifest:
+    """Load and validate the manifest at `path`; `environ` (default os.environ) feeds `${VAR}`.
+
+    Raises ManifestError holding every problem found, sorted by line; never another exception type
+    for bad input. Problems show the path as it was given.
+    """
+    shown = os.fspath(path)
+    environ = os.environ if environ is None else environ
+    raw = read_bytes(path, shown)
+    doc = load_document(raw, shown, environ)
+    problems = list(doc.problems)
+    if doc.data is not None or not problems:
+        problems += check(doc.data, doc, shown)
+        problems += semantic_problems(doc.data, doc, shown)
+    if problems:
+        raise ManifestError(problems)
+    absolute = Path(os.path.abspath(path))
+    return build_manifest(doc.data, doc, path=absolute, sha256=hashlib.sha256(raw).hexdigest(),
+                          base_dir=absolute.parent, shown=shown)

@@ -1,0 +1,51 @@
+"""`${VAR}` and `${VAR:-default}` in string values, from an environment mapping; `$$` is a literal `$`."""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"\$(?:(\$)|\{([^}]*)\}|(\{))")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class ExpandError(ValueError):
+    """A reference that cannot be expanded; `args` are (message, hint)."""
+
+    def __init__(self, message, hint):
+        super().__init__(message, hint)
+        self.message = message
+        self.hint = hint
+
+
+def expand(text: str, environ) -> str:
+    """Return `text` with every reference replaced; raise ExpandError on the first bad or missing one.
+
+    `${VAR}` needs VAR set (it may be empty); `${VAR:-default}` uses the default when VAR is unset or
+    empty, as the shell does. A `$` not followed by `{` or `$` is kept as it is.
+    """
+    if "$" not in text:
+        return text
+
+    def replace(match):
+        if match.group(1):
+            return "$"
+        if match.group(3):
+            raise ExpandError("unterminated '${'", "close it with '}', or write '$$' for a literal '$'")
+        inner = match.group(2)
+        name, sep, default = inner.partition(":-")
+        if not _NAME.match(name):
+            raise ExpandError(
+                f"'${{{inner}}}' is not a valid variable reference",
+                "write ${NAME} or ${NAME:-default}, or '$$' for a literal '$'",
+            )
+        value = environ.get(name)
+        if sep:
+            return value if value else default
+        if value is None:
+            raise ExpandError(
+                f"environment variable '{name}' is not set",
+                f"set it, or give a default: ${{{name}:-value}}",
+            )
+        return value
+
+    return _TOKEN.sub(replace, text)
