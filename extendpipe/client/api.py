@@ -1,0 +1,109 @@
+"""The workflow-run calls of API 2025-04-21, as methods that return plain dicts.
+
+Responses are kept as the server sent them (unknown fields tolerated); `extendpipe.client.types`
+reads the few fields the core relies on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from extendpipe.client.pacing import RUN
+from extendpipe.client.transport import READ_RETRY, SUBMIT_RETRY, UPLOAD_RETRY, WRITE_RETRY, Transport, TransportConfig
+from extendpipe.constants import (
+    MAX_FILES_PER_RUN_REQUEST,
+    MAX_PAGE_SIZE,
+    PATH_FILES,
+    PATH_FILES_UPLOAD,
+    PATH_WORKFLOW_RUNS,
+)
+from extendpipe.errors import InputError
+
+
+class ExtendClient:
+    """One client per target; safe to share between threads (urllib3's pool is)."""
+
+    def __init__(self, config: TransportConfig):
+        self.transport = Transport(config)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # Files ---------------------------------------------------------------------------------
+    def upload_file(self, path: str | os.PathLike, name: str | None = None) -> dict:
+        """`POST /files/upload`: one multipart part named `file`; returns the File object."""
+        with open(path, "rb") as fh:
+            data = fh.read()
+        name = name or os.path.basename(path)
+        resp = self.transport.request("POST", PATH_FILES_UPLOAD,
+                                      multipart={"file": (name, data, "application/octet-stream")},
+                                      retry=UPLOAD_RETRY)
+        return resp.body["file"]
+
+    def get_file(self, file_id: str, raw_text: bool = False) -> dict:
+        query = {"rawText": "true"} if raw_text else None
+        return self.transport.request("GET", f"{PATH_FILES}/{file_id}", query=query).body["file"]
+
+    # Workflow runs ---------------------------------------------------------------------------
+    def create_runs(self, workflow_id: str, *, files: list[dict] | None = None,
+                    raw_texts: list[str] | None = None, version: str | None = None,
+                    priority: int | None = None, metadata: dict | None = None) -> list[dict]:
+        """`POST /workflow_runs`: one run per file or raw text; returns the new runs."""
+        if bool(files) == bool(raw_texts):
+            raise InputError("create_runs needs either files or raw_texts, not both")
+        if files and len(files) > MAX_FILES_PER_RUN_REQUEST:
+            raise InputError(f"at most {MAX_FILES_PER_RUN_REQUEST} files per run request, got {len(files)}")
+        body: dict = {"workflowId": workflow_id}
+        if files:
+            body["files"] = files
+        if raw_texts:
+            body["rawTexts"] = raw_texts
+        if version is not None:
+            body["version"] = version
+        if priority is not None:
+            body["priority"] = priority
+        body["metadata"] = metadata or {}
+        resp = self.transport.request("POST", PATH_WORKFLOW_RUNS, json_body=body, retry=SUBMIT_RETRY,
+                                      category=RUN, runs=len(files or raw_texts))
+        return resp.body["workflowRuns"]
+
+    def get_run(self, run_id: str) -> dict:
+        return self.transport.request("GET", f"{PATH_WORKFLOW_RUNS}/{run_id}", retry=READ_RETRY).body["workflowRun"]
+
+    def list_runs_page(self, *, status=None, workflow_id=None, batch_id=None, file_name_contains=None,
+                       sort_by=None, sort_dir=None, max_page_size=None, page_token=None) -> tuple[list, str | None]:
+        """One page of `GET /workflow_runs`; returns (summaries, next page token or None)."""
+        query = {"status": status, "workflowId": workflow_id, "batchId": batch_id,
+                 "fileNameContains": file_name_contains, "sortBy": sort_by, "sortDir": sort_dir,
+                 "maxPageSize": max_page_size, "nextPageToken": page_token}
+        body = self.transport.request("GET", PATH_WORKFLOW_RUNS, query=query, retry=READ_RETRY).body
+        return body.get("workflowRuns") or [], body.get("nextPageToken") or None
+
+    def iter_runs(self, *, max_page_size: int = MAX_PAGE_SIZE, **filters) -> Iterator[dict]:
+        """Every run summary matching the filters, following page tokens (the filters stay fixed)."""
+        token = None
+        while True:
+            page, token = self.list_runs_page(max_page_size=max_page_size, page_token=token, **filters)
+            yield from page
+            if not token:
+                return
+
+    def update_run(self, run_id: str, *, name: str | None = None, metadata: dict | None = None) -> dict:
+        """`POST /workflow_runs/{id}`: metadata is merged by the server, incoming keys win."""
+        body = {k: v for k, v in (("name", name), ("metadata", metadata)) if v is not None}
+        return self.transport.request("POST", f"{PATH_WORKFLOW_RUNS}/{run_id}", json_body=body,
+                                      retry=WRITE_RETRY).body["workflowRun"]
+
+    def cancel_run(self, run_id: str) -> dict:
+        return self.transport.request("POST", f"{PATH_WORKFLOW_RUNS}/{run_id}/cancel", json_body={},
+                                      retry=WRITE_RETRY).body["workflowRun"]
+
+    def delete_run(self, run_id: str) -> dict:
+        return self.transport.request("DELETE", f"{PATH_WORKFLOW_RUNS}/{run_id}", retry=WRITE_RETRY).body

@@ -1,0 +1,251 @@
+"""HTTP transport on urllib3: auth headers, finite timeouts, named retry policies, errors.
+
+Retry policies are immutable `urllib3.Retry` values, one per kind of call:
+- READ_RETRY covers GETs: connection errors, read errors, 429 and 5xx, exponential backoff with jitter.
+- SUBMIT_RETRY covers creates, which this API cannot deduplicate: it retries only when the server
+  certainly did not act (connection refused before sending, or 429) and never after a read error.
+- UPLOAD_RETRY covers file uploads: a repeated upload only leaves an unused file object behind.
+Retry-After is honoured up to `max_retry_wait`; a longer wait fails the call at once, naming both
+numbers. The API key lives only in the Authorization header and is never put in a message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+import urllib3
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
+
+from extendpipe import __version__
+from extendpipe.client.pacing import GET, WRITE, Pacer, RateLimit
+from extendpipe.constants import API_VERSION, API_VERSION_HEADER, REQUEST_ID_HEADER
+from extendpipe.errors import ApiError, InputError, TransportError
+
+log = logging.getLogger("extendpipe.http")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+class RetryAfterTooLong(Exception):
+    """The server asked for a wait longer than the user allows (`--max-retry-wait`)."""
+
+    def __init__(self, asked: float, limit: float):
+        self.asked = asked
+        self.limit = limit
+        super().__init__(f"asked to wait {asked:g} s (limit {limit:g} s)")
+
+
+class CappedRetry(urllib3.Retry):
+    """A Retry that refuses, rather than silently shortens, a Retry-After above `max_retry_wait`."""
+
+    max_retry_wait: float = 60.0
+
+    def new(self, **kw):
+        retry = super().new(**kw)
+        retry.max_retry_wait = self.max_retry_wait
+        return retry
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        seconds = super().parse_retry_after(retry_after)
+        if seconds > self.max_retry_wait:
+            raise RetryAfterTooLong(seconds, self.max_retry_wait)
+        return seconds
+
+
+def _policy(**kw) -> CappedRetry:
+    base = dict(backoff_factor=0.5, backoff_max=30.0, backoff_jitter=0.5, raise_on_status=False,
+                respect_retry_after_header=True, raise_on_redirect=True, redirect=0)
+    base.update(kw)
+    return CappedRetry(**base)
+
+
+READ_RETRY = _policy(total=6, connect=4, read=4, status=6, other=2,
+                     allowed_methods=frozenset({"GET"}), status_forcelist=RETRY_STATUSES)
+SUBMIT_RETRY = _policy(total=6, connect=4, read=0, status=6, other=0,
+                       allowed_methods=frozenset({"POST"}), status_forcelist=frozenset({429}))
+UPLOAD_RETRY = _policy(total=6, connect=4, read=3, status=6, other=1,
+                       allowed_methods=frozenset({"POST"}), status_forcelist=RETRY_STATUSES)
+# Updates merge metadata, cancels and deletes are idempotent in effect: safe to repeat after a lost answer.
+WRITE_RETRY = _policy(total=6, connect=4, read=3, status=6, other=1,
+                      allowed_methods=frozenset({"POST", "DELETE"}), status_forcelist=RETRY_STATUSES)
+
+
+@dataclass(frozen=True)
+class TransportConfig:
+    base_url: str
+    api_key: str = field(repr=False)
+    api_version: str = API_VERSION
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_retry_wait: float = 60.0
+    ca_bundle: str | None = None
+    pool_size: int = 16
+    rate_limit: RateLimit = RateLimit(None, None)
+
+
+@dataclass
+class Response:
+    status: int
+    body: object
+    headers: dict
+    attempts: int
+
+
+def check_base_url(base_url: str) -> str:
+    """Allow plain http only to loopback; everything else must be https."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"base URL {base_url!r} is not an http(s) URL (hint: e.g. https://api.extend.ai)")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise InputError(f"plain http is allowed only to loopback, not to {parts.hostname!r} "
+                         "(hint: use https, or http://127.0.0.1:PORT for a local `extendpipe serve`)")
+    return base_url.rstrip("/")
+
+
+class Transport:
+    """Sends one API request with the right headers, timeouts and retry policy."""
+
+    def __init__(self, config: TransportConfig, *, pacer: Pacer | None = None):
+        self.config = config
+        self.pacer = pacer or Pacer(config.rate_limit)
+        self._stats_lock = threading.Lock()
+        self.stats: dict[str, int] = {}
+        self.base_url = check_base_url(config.base_url)
+        kw = {"maxsize": config.pool_size, "block": True,
+              "timeout": urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)}
+        if self.base_url.startswith("https:"):
+            kw["cert_reqs"] = "CERT_REQUIRED"
+            if config.ca_bundle:
+                kw["ca_certs"] = config.ca_bundle
+        self._pool = urllib3.PoolManager(**kw)
+        self._headers = {
+            "Authorization": f"Bearer {config.api_key}",
+            API_VERSION_HEADER: config.api_version,
+            "User-Agent": f"extendpipe/{__version__}",
+            "Accept": "application/json",
+        }
+
+    def close(self) -> None:
+        self._pool.clear()
+
+    def _count(self, category: str, history) -> None:
+        statuses = Counter(h.status for h in history or () if h.status)
+        with self._stats_lock:
+            self.stats[category] = self.stats.get(category, 0) + 1
+            self.stats["attempts"] = self.stats.get("attempts", 0) + 1 + len(history or ())
+            if statuses[429]:
+                self.stats["http429"] = self.stats.get("http429", 0) + statuses[429]
+        for _ in range(statuses[429]):
+            self.pacer.penalize(category)
+
+    def request(self, method: str, path: str, *, query: dict | None = None, json_body=None,
+                multipart: dict | None = None, retry: urllib3.Retry | None = None,
+                category: str | None = None, runs: int = 0) -> Response:
+        """Send a request; return the parsed 2xx answer or raise ApiError / TransportError.
+
+        `category` picks the pacing budget (GET, WRITE, RUN); `runs` is how many runs a create makes.
+        """
+        endpoint = f"{method} {path}"
+        category = category or (GET if method == "GET" else WRITE)
+        self.pacer.acquire(category, runs=runs)
+        url = self.base_url + path
+        if query:
+            url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
+        headers = dict(self._headers)
+        body = None
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+        elif multipart is not None:
+            body, content_type = urllib3.encode_multipart_formdata(multipart)
+            headers["Content-Type"] = content_type
+        if retry is None:
+            retry = READ_RETRY if method == "GET" else SUBMIT_RETRY
+        retry = retry.new()
+        retry.max_retry_wait = self.config.max_retry_wait
+        log.debug("-> %s %s", method, url)
+        try:
+            raw = self._pool.request(method, url, body=body, headers=headers, retries=retry,
+                                     preload_content=True)
+        except RetryAfterTooLong as exc:
+            raise ApiError(f"{endpoint}: the server {exc} (hint: raise --max-retry-wait or try later)",
+                           endpoint=endpoint, retryable=True) from None
+        except MaxRetryError as exc:
+            raise _transport_error(endpoint, exc.reason, self.config) from None
+        except (Urllib3HTTPError, OSError) as exc:
+            raise _transport_error(endpoint, exc, self.config) from None
+        history = getattr(raw.retries, "history", ()) or ()
+        self._count(category, history)
+        if raw.status == 429:
+            with self._stats_lock:
+                self.stats["http429"] = self.stats.get("http429", 0) + 1
+            self.pacer.penalize(category)
+        attempts = len(history) + 1
+        request_id = raw.headers.get(REQUEST_ID_HEADER)
+        log.debug("<- %s %s %s (attempts %d, request id %s)", raw.status, method, path, attempts, request_id)
+        parsed = _parse_json(raw.data)
+        if 200 <= raw.status < 300:
+            if not isinstance(parsed, dict):
+                raise ApiError(f"{endpoint}: the server answered {raw.status} with a body that is not a JSON "
+                               "object", status=raw.status, request_id=request_id, endpoint=endpoint)
+            return Response(raw.status, parsed, dict(raw.headers), attempts)
+        raise api_error_from(endpoint, raw.status, parsed, request_id, attempts)
+
+
+def _parse_json(data: bytes):
+    if not data:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
+
+
+def api_error_from(endpoint: str, status: int, body, request_id: str | None, attempts: int = 1) -> ApiError:
+    """Build the ApiError for an error answer, keeping the server's message, code and request id."""
+    message = code = None
+    retryable = status in RETRY_STATUSES
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):  # 2026-style nested error object
+            message, code = err.get("message"), err.get("code")
+        else:
+            message = err if isinstance(err, str) else body.get("message")
+            code = body.get("code")
+        if isinstance(body.get("retryable"), bool):
+            retryable = body["retryable"]
+    message = message or f"HTTP {status}"
+    text = f"{endpoint}: {status} {message}"
+    if code:
+        text += f" [{code}]"
+    if request_id:
+        text += f" (request id {request_id})"
+    if status == 401:
+        text += " (hint: set EXTEND_API_KEY or --api-key-file to a valid key)"
+    if attempts > 1:
+        text += f" after {attempts} attempts"
+    return ApiError(text, status=status, code=code, request_id=request_id, retryable=retryable,
+                    endpoint=endpoint)
+
+
+def _transport_error(endpoint: str, reason, config: TransportConfig) -> TransportError:
+    if isinstance(reason, ReadTimeoutError):
+        what = f"no answer within the {config.read_timeout:g} s read timeout"
+    elif isinstance(reason, (ConnectTimeoutError,)):
+        what = f"could not connect within the {config.connect_timeout:g} s connect timeout"
+    elif isinstance(reason, NewConnectionError):
+        what = "connection refused or host unreachable"
+    elif isinstance(reason, ProtocolError):
+        what = "the connection was dropped before an answer came"
+    else:
+        what = type(reason).__name__
+    # Never format the exception itself: some carry the request headers.
+    return TransportError(f"{endpoint}: {what} ({urlsplit(config.base_url).netloc})", endpoint=endpoint,
+                          retryable=True)
