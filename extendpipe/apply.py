@@ -1,0 +1,123 @@
+"""plan and apply as functions: manifest → desired runs → plan → executor → report.
+
+No CLI and no emulator here: the caller hands in a Target whose base URL is live.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from extendpipe.client import ExtendClient, TransportConfig
+from extendpipe.client.pacing import RateLimit
+from extendpipe.desired import iter_desired_runs
+from extendpipe.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAILED, ApiError, Interrupted
+from extendpipe.executor import Executor, ExecutorSettings
+from extendpipe.ledger import Ledger
+from extendpipe.manifest.model import Manifest
+from extendpipe.plan import PlannedRun, make_plan
+from extendpipe.reconcile import Reconciler
+from extendpipe.report import build_report, utc_now, write_report
+from extendpipe.results import RunResult
+from extendpipe.target import Target
+
+
+@dataclass
+class ApplyOptions:
+    state_dir: Path
+    report_path: Path | None = None
+    force: bool = False
+    retry_failed: bool = True
+    reconcile: bool = True
+    concurrency: int = 8
+    poll_interval: float = 1.0
+    wait_timeout: float = 3600.0
+    allow_needs_review: bool = False
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_retry_wait: float = 60.0
+    ca_bundle: str | None = None
+    allow_outside: bool = False
+    rate_limit: RateLimit = RateLimit(None, None)
+
+
+@dataclass
+class ApplyOutcome:
+    report: dict
+    exit_code: int
+    error: Exception | None
+
+
+def exit_code_for(results: list[RunResult], allow_needs_review: bool) -> int:
+    return EXIT_OK if all(r.succeeded(allow_needs_review) for r in results) else EXIT_RUNS_FAILED
+
+
+def _client(target: Target, options: ApplyOptions) -> ExtendClient:
+    return ExtendClient(TransportConfig(
+        base_url=target.base_url, api_key=target.api_key, api_version=target.api_version,
+        connect_timeout=options.connect_timeout, read_timeout=options.read_timeout,
+        max_retry_wait=options.max_retry_wait, ca_bundle=options.ca_bundle,
+        pool_size=max(4, options.concurrency + 2), rate_limit=options.rate_limit))
+
+
+def _plan(manifest, desired, journal, reconciler, options) -> list[PlannedRun]:
+    return make_plan(desired, journal, reconciler=reconciler if options.reconcile else None, force=options.force,
+                     retry_failed=options.retry_failed, allow_needs_review=options.allow_needs_review)
+
+
+def plan_manifest(manifest: Manifest, target: Target, options: ApplyOptions) -> tuple[list[PlannedRun], dict]:
+    """What apply would do, run by run, and the requests it cost (the server is only read)."""
+    desired = list(iter_desired_runs(manifest, allow_outside=options.allow_outside))
+    journal = Ledger(options.state_dir).load()
+    with _client(target, options) as client:
+        reconciler = Reconciler(client)
+        plan = _plan(manifest, desired, journal, reconciler, options)
+        return plan, _requests(client, reconciler)
+
+
+def _requests(client: ExtendClient, reconciler: Reconciler) -> dict:
+    requests = dict(client.transport.stats)
+    requests.update(reconcileLookups=reconciler.lookups, reconcileRequests=reconciler.requests,
+                    reconcileAdopted=reconciler.adopted)
+    return dict(sorted(requests.items()))
+
+
+def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
+                   on_change: Callable[[RunResult], None] | None = None,
+                   on_start: Callable[[int], None] | None = None) -> ApplyOutcome:
+    """Run the manifest against the target; always write the report, even when stopped early.
+
+    Globs are resolved (and may raise ManifestError) before any request is sent.
+    """
+    desired = list(iter_desired_runs(manifest, allow_outside=options.allow_outside))
+    if on_start:
+        on_start(len(desired))
+    started_at, t0 = utc_now(), time.monotonic()
+    settings = ExecutorSettings(concurrency=options.concurrency, poll_interval=options.poll_interval,
+                                wait_timeout=options.wait_timeout)
+    error: Exception | None = None
+    ledger = Ledger(options.state_dir)
+    journal = ledger.load()
+    with _client(target, options) as client, ledger:
+        reconciler = Reconciler(client)
+        executor = Executor(client, manifest.name, settings, ledger=ledger, known_file_ids=journal.file_ids,
+                            reconciler=reconciler, on_change=on_change)
+        try:
+            results = executor.run(_plan(manifest, desired, journal, reconciler, options))
+            exit_code = exit_code_for(results, options.allow_needs_review)
+        except ApiError as exc:
+            results, exit_code, error = executor.results, EXIT_API, exc
+        except (Interrupted, KeyboardInterrupt) as exc:
+            results, exit_code = executor.results, EXIT_INTERRUPTED
+            error = exc if isinstance(exc, Interrupted) else Interrupted("interrupted while planning")
+    if not results:  # stopped before the plan was made: list every desired run as not submitted
+        results = [RunResult(PlannedRun(d, None, None, None)) for d in desired]
+    report = build_report(manifest=manifest, target=target.describe(), results=results,
+                          started_at=started_at, finished_at=utc_now(), duration=time.monotonic() - t0,
+                          exit_code=exit_code, allow_needs_review=options.allow_needs_review,
+                          interrupted=isinstance(error, Interrupted), error=str(error) if error else None,
+                          requests=_requests(client, reconciler))
+    write_report(options.report_path, report)
+    return ApplyOutcome(report, exit_code, error)

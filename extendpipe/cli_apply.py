@@ -1,0 +1,159 @@
+"""`extendpipe plan` and `extendpipe apply`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from extendpipe.cli_common import (
+    DEFAULT_STATE_DIR,
+    DURATION,
+    connected,
+    interrupt_handling,
+    setup_logging,
+    shown,
+    target_from_options,
+    target_options,
+)
+from extendpipe.client.pacing import RateLimit
+from extendpipe.output import echo_err, run_line, summary_lines
+from extendpipe.statelock import StateLock
+from extendpipe.target import EMBEDDED
+
+EXIT_PLAN_PENDING = 4  # plan --detailed-exitcode: work pending (0: nothing to do)
+
+
+class RateLimitType(click.ParamType):
+    name = "plan"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, RateLimit):
+            return value
+        try:
+            return RateLimit.parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def manifest_options(fn):
+    options = [
+        click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False)),
+        click.option("--state-dir", type=click.Path(file_okay=False),
+                     help="State folder: ledger, lock, embedded store (default: .extendpipe beside the manifest)."),
+        click.option("--allow-needs-review/--no-allow-needs-review", default=None,
+                     help="Count NEEDS_REVIEW as success."),
+        click.option("--allow-outside", is_flag=True,
+                     help="Allow globs that match files outside the manifest's folder."),
+        click.option("--force", is_flag=True, help="Submit every file again, even those already processed."),
+        click.option("--retry-failed/--no-retry-failed", default=True, show_default=True,
+                     help="Submit again the runs that ended badly in an earlier apply."),
+        click.option("--no-reconcile", is_flag=True,
+                     help="With no ledger, do not look on the server for runs already made."),
+        click.option("--rate-limit", type=RateLimitType(),
+                     help="Pace requests: payg, scale, enterprise, none, or rps=N,runs=M "
+                          "(default: payg for the remote API, none for the embedded emulator)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return target_options(fn)
+
+
+def _options(manifest, opts: dict, **extra):
+    from extendpipe.apply import ApplyOptions
+
+    s = manifest.settings
+    state = Path(opts["state_dir"]) if opts["state_dir"] else manifest.base_dir / DEFAULT_STATE_DIR
+    allow_review = opts["allow_needs_review"]
+    return ApplyOptions(
+        state_dir=state, force=opts["force"], retry_failed=opts["retry_failed"], reconcile=not opts["no_reconcile"],
+        allow_needs_review=allow_review if allow_review is not None else bool(s.allow_needs_review),
+        concurrency=extra.pop("concurrency", None) or s.concurrency or 8,
+        connect_timeout=opts["connect_timeout"], read_timeout=opts["read_timeout"],
+        max_retry_wait=opts["max_retry_wait"], ca_bundle=opts["ca_bundle"], allow_outside=opts["allow_outside"],
+        **extra)
+
+
+def _rate_limit(opts: dict, target) -> RateLimit:
+    if opts["rate_limit"] is not None:
+        return opts["rate_limit"]
+    return RateLimit.parse("none" if target.kind == EMBEDDED else "payg")
+
+
+@click.command()
+@manifest_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Also write the plan as JSON to this file.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help=f"Exit {EXIT_PLAN_PENDING} when there is work to do, 0 when there is none.")
+def plan(as_json, out, detailed_exitcode, **opts) -> int:
+    """Show what apply would do, file by file: submit, reuse, resume, retry. Changes nothing."""
+    from extendpipe.apply import plan_manifest
+    from extendpipe.manifest import load_manifest
+    from extendpipe.report import write_json_atomic
+
+    setup_logging(opts["verbose"])
+    manifest = load_manifest(opts["manifest_path"])
+    target = target_from_options(opts)
+    options = _options(manifest, opts)
+    options.rate_limit = _rate_limit(opts, target)
+    with StateLock(options.state_dir, "plan"), connected(target, options.state_dir) as live:
+        planned, requests = plan_manifest(manifest, live, options)
+    counts = Counter(p.action for p in planned)
+    doc = {"pipeline": manifest.name, "manifest": {"path": shown(manifest.path), "sha256": manifest.sha256},
+           "summary": dict(sorted(counts.items())), "requests": requests,
+           "runs": [p.as_dict() for p in sorted(planned, key=lambda p: p.desired.report_key)]}
+    if out:
+        write_json_atomic(Path(out), doc)
+    if as_json:
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        for row in doc["runs"]:
+            click.echo(f"{row['action']:<7} {row['step']}  {row['path']}  ({row['reason']})")
+    summary = ", ".join(f"{n} to {a}" for a, n in doc["summary"].items()) or "nothing"
+    echo_err(f"{manifest.name}: {len(planned)} run(s): {summary}")
+    pending = sum(n for a, n in counts.items() if a in ("submit", "retry", "resume"))
+    return EXIT_PLAN_PENDING if detailed_exitcode and pending else 0
+
+
+@click.command()
+@manifest_options
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Where to write the JSON report (default: STATE_DIR/reports/<manifest name>.json).")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Uploads and creates at once (default 8).")
+@click.option("--wait-timeout", type=DURATION, help="Give up waiting for runs after this long (default 1h).")
+@click.option("--poll-interval", type=DURATION, help="Time between status sweeps (default 1s).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the report on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+def apply(report_path, concurrency, wait_timeout, poll_interval, as_json, quiet, **opts) -> int:
+    """Submit one workflow run per input file, wait for all of them, write the report."""
+    from extendpipe.apply import apply_manifest
+    from extendpipe.manifest import load_manifest
+
+    setup_logging(opts["verbose"])
+    manifest = load_manifest(opts["manifest_path"])
+    target = target_from_options(opts)
+    s = manifest.settings
+    options = _options(manifest, opts, concurrency=concurrency,
+                       poll_interval=poll_interval if poll_interval is not None else (s.poll_interval or 1.0),
+                       wait_timeout=wait_timeout if wait_timeout is not None else (s.wait_timeout or 3600.0))
+    options.rate_limit = _rate_limit(opts, target)
+    options.report_path = (Path(report_path) if report_path
+                           else options.state_dir / "reports" / f"{Path(opts['manifest_path']).stem}.json")
+
+    def on_change(result) -> None:
+        if quiet or not (result.final or result.outcome == "error"):
+            return
+        reason = result.failure_message if result.status != "PROCESSED" else None
+        echo_err(run_line(result.status, result.desired.step.name, result.desired.path, result.run_id, reason))
+
+    with interrupt_handling(), StateLock(options.state_dir), connected(target, options.state_dir) as live:
+        outcome = apply_manifest(manifest, live, options, on_change=on_change,
+                                 on_start=lambda n: echo_err(f"{manifest.name}: {n} run(s) to do"))
+    for line in summary_lines(outcome.report, shown(options.report_path)):
+        echo_err(line)
+    if as_json:
+        click.echo(json.dumps(outcome.report, indent=2, sort_keys=True))
+    return outcome.exit_code

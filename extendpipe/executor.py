@@ -1,0 +1,221 @@
+"""Carry out a plan: upload, submit, resume, reuse and wait, with bounded concurrency.
+
+Per-run failures are values in the results; only what stops the whole apply (auth, network, a
+server that keeps failing) is raised, and `Executor.results` stays readable for the report.
+Every request that changes the server is journalled in the ledger before it is sent and after it
+is answered. A create whose answer is lost is never blindly resent: the server is searched for it
+first (reconcile.py), and it is resent only when certainly absent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Callable
+
+from extendpipe.client import ExtendClient
+from extendpipe.errors import ApiError, Interrupted, TransportError
+from extendpipe.ledger import Ledger
+from extendpipe.plan import KEEP, RESUME, REUSE, PlannedRun
+from extendpipe.reconcile import Reconciler
+from extendpipe.results import ERROR, RESUMED, REUSED, SUBMITTED, TIMED_OUT, RunResult
+from extendpipe.tracker import Tracker
+
+log = logging.getLogger("extendpipe.executor")
+
+# Client errors on a create that concern this one file (the server refused it): a value, not a stop.
+PER_RUN_CLIENT_ERRORS = frozenset({400, 404, 409, 413, 415, 422})
+MAX_CREATE_ATTEMPTS = 3
+
+
+@dataclass
+class ExecutorSettings:
+    concurrency: int = 8
+    poll_interval: float = 1.0
+    wait_timeout: float = 3600.0
+    page_size: int = 1000
+
+
+def is_ambiguous(exc: ApiError) -> bool:
+    """The create may or may not have been committed: the answer was lost or the server erred."""
+    return isinstance(exc, TransportError) or (exc.status is not None and exc.status >= 500)
+
+
+class Executor:
+    def __init__(self, client: ExtendClient, pipeline: str, settings: ExecutorSettings, *,
+                 ledger: Ledger | None = None, known_file_ids: dict | None = None,
+                 reconciler: Reconciler | None = None, on_change: Callable[[RunResult], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.client = client
+        self.pipeline = pipeline
+        self.settings = settings
+        self.ledger = ledger
+        self.reconciler = reconciler or Reconciler(client)
+        self.on_change = on_change or (lambda result: None)
+        self.clock = clock
+        self.stop = threading.Event()
+        self.results: list[RunResult] = []
+        self._lock = threading.Lock()
+        self._file_ids: dict[str, str] = dict(known_file_ids or {})
+        self._earlier_file_ids = frozenset(self._file_ids.values())
+        self.tracker = Tracker(client, clock=clock, page_size=settings.page_size, on_status=self.on_change)
+
+    def _journal(self, record: dict) -> None:
+        if self.ledger is not None:
+            self.ledger.append(record)
+
+    # Submission ---------------------------------------------------------------------------------
+    def _metadata(self, planned: PlannedRun) -> dict:
+        step = planned.desired.step
+        metadata = dict(step.metadata)
+        metadata["extendpipe"] = {"fingerprint": planned.fingerprint, "pipeline": self.pipeline,
+                                  "step": step.name, "path": planned.desired.path}
+        return metadata
+
+    def _file_id_for(self, result: RunResult, fresh: bool = False) -> str:
+        """Upload once per content hash (across applies, via the ledger); `fresh` uploads again."""
+        sha = result.planned.sha256
+        with self._lock:
+            known = None if fresh else self._file_ids.get(sha)
+        if known:
+            result.file_id = known
+            return known
+        self._journal({"t": "upload-intent", "sha256": sha})
+        uploaded = self.client.upload_file(result.desired.abspath, name=result.desired.path)
+        self._journal({"t": "upload", "sha256": sha, "fileId": uploaded["id"]})
+        with self._lock:
+            if fresh:
+                self._file_ids[sha] = uploaded["id"]
+            result.file_id = self._file_ids.setdefault(sha, uploaded["id"])
+        return result.file_id
+
+    def _create(self, result: RunResult, fresh_file: bool = False) -> dict:
+        planned, step = result.planned, result.desired.step
+        files = raw_texts = None
+        if result.desired.raw_text is None:
+            files = [{"fileId": self._file_id_for(result, fresh_file), "fileName": result.desired.path}]
+        else:
+            raw_texts = [result.desired.raw_text]
+        result.metadata = self._metadata(planned)
+        self._journal({"t": "create-intent", "fp": planned.fingerprint, "step": step.name,
+                       "path": result.desired.path})
+        result.attempts += 1
+        runs = self.client.create_runs(step.workflow_id, files=files, raw_texts=raw_texts, version=step.version,
+                                       priority=step.priority, metadata=result.metadata)
+        return runs[0]
+
+    def _submit(self, result: RunResult) -> None:
+        if self.stop.is_set():
+            return
+        planned = result.planned
+        run = None
+        fresh_file = False
+        while run is None:
+            try:
+                run = self._create(result, fresh_file)
+            except ApiError as exc:
+                if exc.status in PER_RUN_CLIENT_ERRORS and result.file_id in self._earlier_file_ids \
+                        and not fresh_file:
+                    fresh_file = True  # a file id remembered from an earlier apply may be gone: upload again
+                    continue
+                if exc.status in PER_RUN_CLIENT_ERRORS:
+                    self._journal({"t": "create-refused", "fp": planned.fingerprint, "message": str(exc)})
+                    result.outcome, result.failure_reason = ERROR, exc.code or f"HTTP_{exc.status}"
+                    result.failure_message = str(exc)
+                    self.on_change(result)
+                    return
+                if not is_ambiguous(exc) or result.desired.raw_text is not None:
+                    raise
+                log.warning("%s: %s; looking for the run on the server before resending", result.desired.path, exc)
+                run = self.reconciler.find(result.desired.step.workflow_id, result.desired.path, planned.fingerprint)
+                if run is None and (result.attempts >= MAX_CREATE_ATTEMPTS or self.stop.is_set()):
+                    raise
+        self._journal({"t": "create", "fp": planned.fingerprint, "runId": run["id"], "status": run.get("status")})
+        result.record(run, self.clock())
+        result.outcome = SUBMITTED
+        self._follow(result)
+
+    def _follow(self, result: RunResult) -> None:
+        if result.final:
+            self._finished(result)
+        else:
+            self.tracker.track(result)
+            self.on_change(result)
+
+    def _finished(self, result: RunResult) -> None:
+        self._journal({"t": "status", "runId": result.run_id, "status": result.status})
+        self.on_change(result)
+
+    def _reuse(self, result: RunResult) -> None:
+        """A run done before: fetch it for its outputs (unless reconciliation already did)."""
+        planned = result.planned
+        run = planned.run
+        if run is None:
+            try:
+                run = self.client.get_run(planned.run_id)
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+                result.planned.reason = "gone from the server"
+                return self._submit(result)
+        result.record(run, self.clock())
+        result.outcome = REUSED if planned.action in (REUSE, KEEP) else RESUMED
+        self._follow(result)
+
+    def _fetch(self, result: RunResult) -> None:
+        if self.tracker.fetch(result):
+            self._finished(result)
+
+    def _task_for(self, result: RunResult) -> Callable[[RunResult], None]:
+        action = result.planned.action
+        return self._reuse if action in (REUSE, KEEP, RESUME) else self._submit
+
+    # The whole apply ----------------------------------------------------------------------------
+    def run(self, plan: list[PlannedRun]) -> list[RunResult]:
+        """Carry out the plan (priority order) and wait until each run is final or time runs out."""
+        self.results = [RunResult(p) for p in sorted(plan, key=lambda p: p.desired.sort_key)]
+        deadline = self.clock() + self.settings.wait_timeout
+        pending: set[Future] = set()
+        queue = iter(self.results)
+        workers = max(1, self.settings.concurrency)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extendpipe")
+        interrupted = False
+        try:
+            exhausted, next_sweep = False, self.clock()
+            while not self.stop.is_set():
+                # Keep at most `workers` tasks queued: the plan streams into the pool.
+                while not exhausted and len(pending) < workers:
+                    item = next(queue, None)
+                    if item is None:
+                        exhausted = True
+                    else:
+                        pending.add(pool.submit(self._task_for(item), item))
+                if self.clock() >= next_sweep:
+                    self.tracker.sweep()
+                    next_sweep = self.clock() + self.settings.poll_interval
+                for result in self.tracker.due_fetches():
+                    pending.add(pool.submit(self._fetch, result))
+                if pending:
+                    done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        future.result()  # re-raises what stops the apply
+                if exhausted and not pending and not len(self.tracker):
+                    break
+                if self.clock() >= deadline:
+                    break
+                if not pending:
+                    self.stop.wait(max(0.0, min(next_sweep - self.clock(), self.settings.poll_interval)))
+        except KeyboardInterrupt:
+            interrupted = True
+            raise Interrupted("interrupted: the report lists what was done; a rerun resumes") from None
+        finally:
+            self.stop.set()
+            # On Ctrl-C, do not wait for requests in flight: the ledger already holds their intents.
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+            for result in self.tracker.in_flight():
+                if not result.final and self.clock() >= deadline:
+                    result.outcome = TIMED_OUT
+        return self.results

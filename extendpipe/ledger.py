@@ -1,0 +1,130 @@
+"""The ledger: an append-only, fsync'd journal of what apply asked the server and what it answered.
+
+One JSON object per line in `STATE_DIR/ledger.jsonl`. The intent is written before every upload
+and create, the answer after, so a process killed at any instruction leaves a journal that says
+exactly which requests may have reached the server without an answer. A torn last line (the
+process died mid-write) is ignored, never fatal.
+
+Records (`t` is the type):
+  upload-intent {sha256}            upload {sha256, fileId}
+  create-intent {fp, step, path}    create {fp, runId}     create-refused {fp, message}
+  status {runId, status}            (a run seen in a new status)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger("extendpipe.ledger")
+
+LEDGER_NAME = "ledger.jsonl"
+
+
+@dataclass
+class LedgerEntry:
+    """What the journal knows about one fingerprint."""
+
+    fingerprint: str
+    run_id: str | None = None
+    status: str | None = None
+    unanswered_create: bool = False     # a create was sent (maybe) and no answer recorded
+
+
+@dataclass
+class LedgerState:
+    runs: dict[str, LedgerEntry] = field(default_factory=dict)
+    file_ids: dict[str, str] = field(default_factory=dict)
+    status_by_run: dict[str, str] = field(default_factory=dict)
+    last_fingerprint: dict[tuple[str, str], str] = field(default_factory=dict)   # (step, path) → fp
+    existed: bool = False
+    torn_lines: int = 0
+
+
+class Ledger:
+    """Thread-safe appends; `load()` replays the journal into a LedgerState."""
+
+    def __init__(self, state_dir: Path):
+        self.path = Path(state_dir) / LEDGER_NAME
+        self._lock = threading.Lock()
+        self._fh = None
+
+    def load(self) -> LedgerState:
+        state = LedgerState(existed=self.path.exists())
+        if not state.existed:
+            return state
+        with open(self.path, "rb") as fh:
+            lines = fh.read().split(b"\n")
+        for number, raw in enumerate(lines, 1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+                _apply(state, record)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                state.torn_lines += 1
+                log.warning("%s:%d: ignoring a torn or unreadable journal line", self.path, number)
+        for entry in state.runs.values():
+            if entry.run_id and entry.run_id in state.status_by_run:
+                entry.status = state.status_by_run[entry.run_id]
+        return state
+
+    def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A torn last line without a newline would glue onto the next record: start a fresh line.
+        needs_newline = False
+        if self.path.exists() and self.path.stat().st_size:
+            with open(self.path, "rb") as fh:
+                fh.seek(-1, os.SEEK_END)
+                needs_newline = fh.read(1) != b"\n"
+        self._fh = open(self.path, "ab")
+        if needs_newline:
+            self._fh.write(b"\n")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
+
+    def append(self, record: dict) -> None:
+        line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+        with self._lock:
+            if self._fh is None:
+                return
+            self._fh.write(line)
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+
+    def __enter__(self):
+        self.open()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _apply(state: LedgerState, record: dict) -> None:
+    kind = record["t"]
+    if kind == "upload":
+        state.file_ids[record["sha256"]] = record["fileId"]
+    elif kind == "create-intent":
+        entry = state.runs.setdefault(record["fp"], LedgerEntry(record["fp"]))
+        entry.unanswered_create = True
+        state.last_fingerprint[(record["step"], record["path"])] = record["fp"]
+    elif kind == "create":
+        entry = state.runs.setdefault(record["fp"], LedgerEntry(record["fp"]))
+        entry.run_id, entry.unanswered_create, entry.status = record["runId"], False, record.get("status")
+    elif kind == "create-refused":
+        entry = state.runs.setdefault(record["fp"], LedgerEntry(record["fp"]))
+        entry.unanswered_create = False
+    elif kind == "status":
+        state.status_by_run[record["runId"]] = record["status"]
+    elif kind == "upload-intent":
+        pass
+    else:
+        raise KeyError(kind)

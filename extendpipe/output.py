@@ -1,0 +1,40 @@
+"""Text for people, on stderr: run lines as they finish and the one-screen summary at the end."""
+
+from __future__ import annotations
+
+import click
+
+MAX_FAILURES_SHOWN = 20
+
+
+def echo_err(message: str = "") -> None:
+    click.echo(message, err=True)
+
+
+def run_line(row_status: str | None, step: str, path: str, run_id: str | None, reason: str | None = None) -> str:
+    text = f"  {row_status or 'ERROR':<12} {step}  {path}"
+    if run_id:
+        text += f"  ({run_id})"
+    if reason:
+        text += f"  {reason}"
+    return text
+
+
+def summary_lines(report: dict, report_path: str) -> list[str]:
+    summary = report["summary"]
+    lines = [f"{report['manifest']['pipeline']}: {summary['total']} run(s), {summary['succeeded']} succeeded, "
+             f"{summary['failed']} did not ({report['durationSeconds']:.1f} s)"]
+    statuses = ", ".join(f"{name} {count}" for name, count in summary["byStatus"].items())
+    outcomes = ", ".join(f"{name} {count}" for name, count in summary["byOutcome"].items())
+    lines.append(f"  status:  {statuses or '-'}")
+    lines.append(f"  outcome: {outcomes or '-'}")
+    failures = [r for r in report["runs"] if not r["success"]]
+    for row in failures[:MAX_FAILURES_SHOWN]:
+        why = row["failureMessage"] or row["failureReason"] or row["outcome"]
+        lines.append(f"  not ok: {row['step']}  {row['path']}: {row['status'] or 'no run'}: {why}")
+    if len(failures) > MAX_FAILURES_SHOWN:
+        lines.append(f"  ... and {len(failures) - MAX_FAILURES_SHOWN} more (see the report)")
+    if report["error"]:
+        lines.append(f"  stopped: {report['error']}")
+    lines.append(f"report: {report_path}")
+    return lines

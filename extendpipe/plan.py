@@ -1,0 +1,108 @@
+"""The plan: desired runs + ledger (+ server, when the ledger cannot say) → one action per run.
+
+Actions (DESIGN.md):
+  submit  new, or its content, metadata, workflow or version changed: a new run is created
+  reuse   already PROCESSED with this fingerprint: nothing is sent, its outputs are reported
+  resume  in flight from an earlier apply: it is waited for, not resubmitted
+  retry   a run with this fingerprint ended badly before: a new run is created (unless kept)
+  keep    ended badly before and `--no-retry-failed`: reported as it is
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from extendpipe.constants import FINAL_STATUSES, NEEDS_REVIEW, PROCESSED
+from extendpipe.desired import DesiredRun, fingerprint
+from extendpipe.files import sha256_file
+from extendpipe.ledger import LedgerState
+from extendpipe.reconcile import Reconciler
+
+SUBMIT, REUSE, RESUME, RETRY, KEEP = "submit", "reuse", "resume", "retry", "keep"
+ACTIONS = (SUBMIT, REUSE, RESUME, RETRY, KEEP)
+
+
+@dataclass
+class PlannedRun:
+    desired: DesiredRun
+    sha256: str
+    size: int
+    fingerprint: str
+    action: str = SUBMIT
+    run_id: str | None = None
+    previous_status: str | None = None
+    reason: str = "new"
+    run: dict | None = None          # the full run, when reconciliation already fetched it
+
+    def as_dict(self) -> dict:
+        return {"step": self.desired.step.name, "path": self.desired.path, "action": self.action,
+                "reason": self.reason, "runId": self.run_id, "previousStatus": self.previous_status,
+                "fingerprint": self.fingerprint, "sha256": self.sha256, "size": self.size}
+
+
+def _hash(desired: DesiredRun) -> tuple[DesiredRun, str, int]:
+    if desired.raw_text is not None:
+        data = desired.raw_text.encode()
+        return desired, hashlib.sha256(data).hexdigest(), len(data)
+    digest, size = sha256_file(desired.abspath)
+    return desired, digest, size
+
+
+def hash_inputs(desired: Iterable[DesiredRun], workers: int = 4) -> Iterator[tuple[DesiredRun, str, int]]:
+    """sha256 of every input, in order; hashlib releases the GIL, so threads overlap the I/O."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extendpipe-hash") as pool:
+        yield from pool.map(_hash, desired, chunksize=64)
+
+
+def succeeded(status: str | None, allow_needs_review: bool) -> bool:
+    return status == PROCESSED or (allow_needs_review and status == NEEDS_REVIEW)
+
+
+def decide(planned: PlannedRun, status: str | None, *, retry_failed: bool, allow_needs_review: bool) -> None:
+    planned.previous_status = status
+    if succeeded(status, allow_needs_review):
+        planned.action, planned.reason = REUSE, f"{status} before"
+    elif status is None or status not in FINAL_STATUSES:
+        planned.action, planned.reason = RESUME, f"in flight ({status or 'status unknown'})"
+    elif retry_failed:
+        planned.action, planned.reason = RETRY, f"{status} before"
+    else:
+        planned.action, planned.reason = KEEP, f"{status} before, kept (--no-retry-failed)"
+
+
+def make_plan(desired: Iterable[DesiredRun], ledger: LedgerState, *, reconciler: Reconciler | None = None,
+              force: bool = False, retry_failed: bool = True, allow_needs_review: bool = False,
+              hash_workers: int = 4) -> list[PlannedRun]:
+    """One PlannedRun per desired run, in the order given.
+
+    The server is asked only where the ledger cannot answer: when there is no ledger at all (a
+    fresh checkout) or a create was sent and its answer never recorded.
+    """
+    plan: list[PlannedRun] = []
+    for item, digest, size in hash_inputs(desired, hash_workers):
+        planned = PlannedRun(item, digest, size, fingerprint(item.step, digest))
+        plan.append(planned)
+        if force:
+            planned.reason = "--force"
+            continue
+        entry = ledger.runs.get(planned.fingerprint)
+        if entry is not None and entry.run_id and not entry.unanswered_create:
+            planned.run_id = entry.run_id
+            decide(planned, entry.status, retry_failed=retry_failed, allow_needs_review=allow_needs_review)
+            continue
+        ask_server = reconciler is not None and item.raw_text is None and (
+            not ledger.existed or (entry is not None and entry.unanswered_create))
+        if ask_server:
+            run = reconciler.find(item.step.workflow_id, item.path, planned.fingerprint)
+            if run is not None:
+                planned.run_id, planned.run = run["id"], run
+                decide(planned, run.get("status"), retry_failed=retry_failed,
+                       allow_needs_review=allow_needs_review)
+                planned.reason += " (found on the server)"
+                continue
+        if ledger.last_fingerprint.get((item.step.name, item.path)) not in (None, planned.fingerprint):
+            planned.reason = "changed"
+    return plan

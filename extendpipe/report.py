@@ -1,0 +1,126 @@
+"""The apply report: build it from run results, validate it against its schema, write it atomically.
+
+The report is deterministic: runs sorted by step (manifest order) then path, keys sorted, so the
+same inputs give the same report except for timestamps, durations and new run ids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+from extendpipe import __version__
+from extendpipe.results import RunResult
+from extendpipe.schemafiles import load_schema
+
+REPORT_VERSION = 1
+OUTPUT_KEYS = ("id", "processorId", "processorName", "type", "status", "output", "failureReason",
+               "failureMessage")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def run_row(result: RunResult, allow_needs_review: bool) -> dict:
+    desired = result.desired
+    step = desired.step
+    outputs = [{k: o[k] for k in OUTPUT_KEYS if k in o} for o in result.outputs if isinstance(o, dict)]
+    return {
+        "step": step.name,
+        "workflowId": step.workflow_id,
+        "requestedVersion": step.version,
+        "workflowVersion": result.workflow_version,
+        "path": desired.path,
+        "sha256": result.planned.sha256,
+        "size": result.planned.size,
+        "fingerprint": result.planned.fingerprint,
+        "fileId": result.file_id,
+        "runId": result.run_id,
+        "status": result.status,
+        "outcome": result.outcome,
+        "success": result.succeeded(allow_needs_review),
+        "attempts": result.attempts,
+        "submittedAt": result.submitted_at,
+        "startedAt": result.started_at,
+        "finishedAt": result.finished_at,
+        "failureReason": result.failure_reason,
+        "failureMessage": result.failure_message,
+        "metadata": result.metadata,
+        "outputs": outputs,
+    }
+
+
+def summarize(rows: list[dict]) -> dict:
+    return {
+        "total": len(rows),
+        "succeeded": sum(1 for r in rows if r["success"]),
+        "failed": sum(1 for r in rows if not r["success"]),
+        "byStatus": dict(sorted(Counter(r["status"] or "NONE" for r in rows).items())),
+        "byOutcome": dict(sorted(Counter(r["outcome"] for r in rows).items())),
+    }
+
+
+def build_report(*, manifest, target: dict, results: list[RunResult], started_at: str, finished_at: str,
+                 duration: float, exit_code: int, allow_needs_review: bool, interrupted: bool = False,
+                 error: str | None = None, requests: dict | None = None, cwd: Path | None = None) -> dict:
+    rows = [run_row(r, allow_needs_review) for r in sorted(results, key=lambda r: r.desired.report_key)]
+    try:
+        shown_path = os.path.relpath(manifest.path, cwd or Path.cwd())
+    except ValueError:  # pragma: no cover - another drive on Windows
+        shown_path = str(manifest.path)
+    return {
+        "reportVersion": REPORT_VERSION,
+        "tool": {"name": "extendpipe", "version": __version__},
+        "manifest": {"path": Path(shown_path).as_posix(), "sha256": manifest.sha256, "pipeline": manifest.name},
+        "target": target,
+        "startedAt": started_at,
+        "finishedAt": finished_at,
+        "durationSeconds": round(duration, 3),
+        "exitCode": exit_code,
+        "interrupted": interrupted,
+        "error": error,
+        "allowNeedsReview": allow_needs_review,
+        "requests": requests or {},
+        "summary": summarize(rows),
+        "runs": rows,
+    }
+
+
+def validate_report(report: dict) -> None:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    validator = Draft202012Validator(load_schema("report"), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    error = best_match(validator.iter_errors(report))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        raise RuntimeError(f"the report does not match schemas/report.schema.json at {where}: "
+                          f"{error.message}")
+
+
+def write_json_atomic(path: Path, document) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over the target."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(document, fh, indent=2, sort_keys=True, ensure_ascii=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_report(path: Path, report: dict) -> None:
+    validate_report(report)
+    write_json_atomic(path, report)

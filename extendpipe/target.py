@@ -1,0 +1,55 @@
+"""Which API a command talks to, and with which credentials (DESIGN.md, "Targets").
+
+- `EXTEND_API_KEY` set, or `--api-key-file`: the remote API at `https://api.extend.ai`
+  (`EXTEND_BASE_URL` or `--base-url` overrides).
+- No key configured: the embedded emulator. The CLI starts it; this module only says so.
+The key is never printed: `Target.__repr__` leaves it out.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from extendpipe.constants import API_VERSION, DEFAULT_BASE_URL
+from extendpipe.errors import InputError
+
+EMBEDDED = "embedded"
+REMOTE = "remote"
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    base_url: str | None          # None for embedded until the emulator is started
+    api_key: str | None = field(repr=False)
+    api_version: str = API_VERSION
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "baseUrl": self.base_url or "", "apiVersion": self.api_version}
+
+
+def read_key_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            key = fh.read().strip()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the API key file: {exc.strerror} "
+                         "(hint: check --api-key-file points at a readable file)") from None
+    if not key:
+        raise InputError(f"{path}: the API key file is empty (hint: put the key on its first line)")
+    return key
+
+
+def resolve_target(*, base_url: str | None = None, api_key_file: str | None = None,
+                   api_version: str | None = None, environ=None) -> Target:
+    env = os.environ if environ is None else environ
+    version = api_version or env.get("EXTEND_API_VERSION") or API_VERSION
+    key = read_key_file(api_key_file) if api_key_file else (env.get("EXTEND_API_KEY") or None)
+    url = base_url or env.get("EXTEND_BASE_URL") or None
+    if key is None and url is None:
+        return Target(EMBEDDED, None, None, version)
+    if key is None:
+        # A base URL without a key: a standalone `extendpipe serve` accepts any key by default.
+        key = "local-emulator"
+    return Target(REMOTE, url or DEFAULT_BASE_URL, key, version)

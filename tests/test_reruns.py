@@ -1,0 +1,160 @@
+"""Reruns are safe and cheap: nothing processed is paid for twice; plans name exactly what changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from extendpipe.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "pipelines" / "samples" / "invoices"
+
+MANIFEST = """\
+version: 1
+name: reruns
+steps:
+  - name: pdfs
+    workflow: workflow_pdfs
+    metadata: {batch: "${BATCH:-one}"}
+    inputs:
+      include: ["docs/*.pdf"]
+  - name: texts
+    workflow: workflow_texts
+    inputs:
+      include: ["docs/*.txt"]
+"""
+VOLATILE = {"startedAt", "finishedAt", "durationSeconds", "submittedAt", "requests"}
+
+
+@pytest.fixture
+def project(tmp_path, emulator):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in sorted(SAMPLES.iterdir())[:6]:
+        shutil.copy(path, docs / path.name)
+    (tmp_path / "pipeline.yaml").write_text(MANIFEST)
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url}
+    return tmp_path, env
+
+
+def run_cli(args, env):
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    return result
+
+
+def apply(project, report_name, *extra, env_extra=None):
+    folder, env = project
+    env = {**env, **(env_extra or {})}
+    result = run_cli(["apply", str(folder / "pipeline.yaml"), "--report", str(folder / report_name),
+                      "--poll-interval", "0.05", *extra], env)
+    return result, json.loads((folder / report_name).read_text())
+
+
+def plan(project, *extra, env_extra=None):
+    folder, env = project
+    result = run_cli(["plan", str(folder / "pipeline.yaml"), "--json", *extra], {**env, **(env_extra or {})})
+    assert result.exit_code in (0, 4), result.stderr
+    return json.loads(result.stdout)
+
+
+def creates(emulator):
+    return [r for r in emulator.requests if r.method == "POST" and r.path == "/workflow_runs"]
+
+
+def posts(emulator):
+    return [r for r in emulator.requests if r.method == "POST"]
+
+
+def strip(report: dict) -> dict:
+    """The report without what differs by design between two applies of the same commit."""
+    doc = {k: v for k, v in report.items() if k not in VOLATILE}
+    doc["summary"] = {k: v for k, v in doc["summary"].items() if k != "byOutcome"}
+    doc["runs"] = [{k: v for k, v in row.items() if k not in VOLATILE | {"outcome", "attempts", "startedAt"}}
+                   for row in report["runs"]]
+    return doc
+
+
+def test_second_apply_submits_nothing_and_reports_the_same(project, emulator):
+    first, report1 = apply(project, "r1.json")
+    assert first.exit_code == 0, first.stderr
+    assert len(creates(emulator)) == 6
+    emulator.requests.clear()
+
+    second, report2 = apply(project, "r2.json")
+    assert second.exit_code == 0, second.stderr
+    assert posts(emulator) == []
+    assert {r["outcome"] for r in report2["runs"]} == {"reused"}
+    assert strip(report2) == strip(report1)
+    assert [r["runId"] for r in report2["runs"]] == [r["runId"] for r in report1["runs"]]
+
+
+def test_changed_content_plans_and_submits_exactly_that_file(project, emulator):
+    folder, _ = project
+    apply(project, "r1.json")
+    changed = sorted((folder / "docs").glob("*.txt"))[0]
+    changed.write_text(changed.read_text() + "\nNote: amended copy\n")
+
+    doc = plan(project, "--detailed-exitcode")
+    actions = {(r["step"], r["path"]): r["action"] for r in doc["runs"]}
+    assert [k for k, a in actions.items() if a != "reuse"] == [("texts", f"docs/{changed.name}")]
+    assert doc["runs"][[r["path"] for r in doc["runs"]].index(f"docs/{changed.name}")]["reason"] == "changed"
+
+    emulator.requests.clear()
+    result, report = apply(project, "r2.json")
+    assert result.exit_code == 0, result.stderr
+    sent = creates(emulator)
+    assert [r.json["files"][0]["fileName"] for r in sent] == [f"docs/{changed.name}"]
+    outcomes = {r["path"]: r["outcome"] for r in report["runs"]}
+    assert outcomes.pop(f"docs/{changed.name}") == "submitted"
+    assert set(outcomes.values()) == {"reused"}
+
+
+def test_changed_step_metadata_resubmits_exactly_that_steps_files(project, emulator):
+    folder, _ = project
+    apply(project, "r1.json")
+    pdfs = sorted(f"docs/{p.name}" for p in (folder / "docs").glob("*.pdf"))
+    doc = plan(project, env_extra={"BATCH": "two"})
+    assert sorted(r["path"] for r in doc["runs"] if r["action"] == "submit") == pdfs
+    emulator.requests.clear()
+    result, _ = apply(project, "r2.json", env_extra={"BATCH": "two"})
+    assert result.exit_code == 0, result.stderr
+    assert sorted(r.json["files"][0]["fileName"] for r in creates(emulator)) == pdfs
+    # Same file content: the earlier uploads are reused, only creates are sent.
+    assert [r for r in posts(emulator) if r.path == "/files/upload"] == []
+
+
+def test_without_a_ledger_the_server_is_reconciled_and_nothing_is_duplicated(project, emulator):
+    folder, _ = project
+    apply(project, "r1.json")
+    shutil.rmtree(folder / ".extendpipe")
+    emulator.requests.clear()
+    result, report = apply(project, "r2.json")
+    assert result.exit_code == 0, result.stderr
+    assert posts(emulator) == []
+    assert {r["outcome"] for r in report["runs"]} == {"reused"}
+    assert report["summary"]["total"] == 6
+    assert report["requests"]["reconcileLookups"] == 6
+    assert report["requests"]["reconcileAdopted"] == 6
+    # The cost is bounded: one list and one GET per file here.
+    assert report["requests"]["reconcileRequests"] == 12
+
+
+def test_force_resubmits_everything(project, emulator):
+    apply(project, "r1.json")
+    emulator.requests.clear()
+    result, report = apply(project, "r2.json", "--force")
+    assert result.exit_code == 0
+    assert len(creates(emulator)) == 6
+    assert {r["outcome"] for r in report["runs"]} == {"submitted"}
+
+
+def test_plan_detailed_exitcode(project):
+    folder, env = project
+    assert run_cli(["plan", str(folder / "pipeline.yaml"), "--detailed-exitcode"], env).exit_code == 4
+    apply(project, "r1.json")
+    assert run_cli(["plan", str(folder / "pipeline.yaml"), "--detailed-exitcode"], env).exit_code == 0
