@@ -139,7 +139,7 @@ def _pick_amount(text: str) -> Optional[tuple[float, Optional[str]]]:
 
 def _pick_number(text: str, last: bool = False) -> Optional[str]:
     tokens = [t.strip(".-/") for t in re.findall(r"[A-Za-z0-9][\w\-/.]*", text)]
-    tokens = [t for t in tokens if re.search(r"\d", t) and len(t) >= 2]
+    tokens = [t for t in tokens if re.search(r"\d", t) and (len(t) >= 2 or t.isdigit())]
     return (tokens[-1] if last else tokens[0]) if tokens else None
 
 
@@ -199,7 +199,9 @@ def _issuer(lines: list[str]) -> Optional[tuple[int, str]]:
             return i, line.strip(" ,:")
     for i, line in enumerate(lines):
         words = line.strip()
-        if re.search(r"[A-Za-z]{2}", words) and not re.fullmatch(r"(?i)(invoice|facture|factuur|rechnung)\W*", words):
+        labelled = any(p.search(words) for _, p in NUMBER_LABELS + DATE_LABELS + TOTAL_LABELS)
+        if re.search(r"[A-Za-z]{2}", words) and not labelled and not re.search(r"\d", words) and not re.fullmatch(
+                r"(?i)(tax\s+)?(invoice|facture|factuur|rechnung|receipt)\W*", words):
             return i, words
     return None
 

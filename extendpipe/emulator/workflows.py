@@ -37,20 +37,21 @@ class Workflow:
     run: Callable[["Workflow", dict[str, Any], str], Outcome]
 
 
-def generic_invoice(workflow: Workflow, file_json: dict[str, Any], text: str) -> Outcome:
-    values, metadata = extract.extract_invoice(text)
-    processor_id = stable_id("dp_", workflow.id, "invoice")
+def processor_run(workflow: Workflow, key: str, name: str, kind: str, config: dict[str, Any],
+                  output: dict[str, Any], file_json: dict[str, Any]) -> dict[str, Any]:
+    """One ProcessorRun (`outputs[]` item) in the 2025-04-21 shape."""
+    processor_id = stable_id("dp_", workflow.id, key)
     run_id = new_id("dpr_")
-    output = {
+    return {
         "object": "document_processor_run",
         "id": run_id,
         "processorId": processor_id,
-        "processorVersionId": stable_id("dpv_", workflow.id, "invoice", workflow.version),
-        "processorName": "Invoice extraction",
+        "processorVersionId": stable_id("dpv_", workflow.id, key, workflow.version),
+        "processorName": name,
         "status": constants.PROCESSED,
-        "type": "EXTRACT",
-        "config": {"type": "EXTRACT", "baseProcessor": "extraction_light", "schema": extract.OUTPUT_SCHEMA},
-        "output": {"value": values, "metadata": metadata},
+        "type": kind,
+        "config": {"type": kind, **config},
+        "output": output,
         "initialOutput": None,
         "reviewedOutput": None,
         "reviewed": False,
@@ -61,6 +62,14 @@ def generic_invoice(workflow: Workflow, file_json: dict[str, Any], text: str) ->
         "metadata": {},
         "url": f"https://dashboard.extend.ai/processors/{processor_id}?runId={run_id}",
     }
+
+
+def generic_invoice(workflow: Workflow, file_json: dict[str, Any], text: str) -> Outcome:
+    """The generic workflow: parse, then extract the invoice fields into one EXTRACT output."""
+    values, metadata = extract.extract_invoice(text)
+    config = {"baseProcessor": "extraction_light", "schema": extract.OUTPUT_SCHEMA}
+    output = processor_run(workflow, "invoice", "Invoice extraction", "EXTRACT", config,
+                           {"value": values, "metadata": metadata}, file_json)
     return Outcome(status=constants.PROCESSED, outputs=[output])
 
 

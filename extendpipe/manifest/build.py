@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import copy
-import re
 
 from extendpipe.constants import DEFAULT_PRIORITY
+from extendpipe.durations import parse_duration
 from extendpipe.errors import Problem
 from extendpipe.manifest.jsonpath import format_path
 from extendpipe.manifest.model import Inputs, Manifest, Settings, Step
 
-_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?\Z")
-
-
 _DURATION_HINTS = {
     "wait_timeout": 'use seconds (600) or a duration like "90s", "10m", "1h30m"',
-    "poll_interval": 'use seconds (2) or a duration like "2s", "1m"',
+    "poll_interval": 'use seconds (2) or a duration like "2s", "500ms", "1m"',
 }
-
-
-def parse_duration(value) -> float:
-    """Seconds from a number, "90", "90s", "10m", "1h" or "1h30m" (the schema has checked the form)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    text = str(value).strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    match = _DURATION.match(text)
-    if not text or not match:
-        raise ValueError(f"not a duration: {value!r}")
-    hours, minutes, seconds = match.groups()
-    return int(hours or 0) * 3600.0 + int(minutes or 0) * 60.0 + float(seconds or 0)
 
 
 def semantic_problems(data, doc, shown) -> list:

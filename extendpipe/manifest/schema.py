@@ -25,7 +25,7 @@ _HINTS = {
     "priority": "use a whole number from 1 (runs first) to 100",
     "concurrency": "use a whole number from 1 to 64",
     "wait_timeout": 'use seconds (600) or a duration like "90s", "10m", "1h30m"',
-    "poll_interval": 'use seconds (2) or a duration like "2s", "1m"',
+    "poll_interval": 'use seconds (2) or a duration like "2s", "500ms", "1m"',
     "steps": "list the steps, each starting with '- name: ...'",
     "include": "use a glob relative to the manifest's folder, with '/' between folders",
     "exclude": "use a glob relative to the manifest's folder, with '/' between folders",
