@@ -17,7 +17,7 @@ from extendpipe.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAI
 from extendpipe.executor import Executor, ExecutorSettings
 from extendpipe.ledger import Ledger
 from extendpipe.manifest.model import Manifest
-from extendpipe.plan import PlannedRun, make_plan
+from extendpipe.plan import PlannedRun, Shard, make_plan
 from extendpipe.reconcile import Reconciler
 from extendpipe.report import build_report, utc_now, write_report
 from extendpipe.results import RunResult
@@ -41,6 +41,7 @@ class ApplyOptions:
     ca_bundle: str | None = None
     allow_outside: bool = False
     rate_limit: RateLimit = RateLimit(None, None)
+    shard: Shard | None = None
 
 
 @dataclass
@@ -64,7 +65,8 @@ def _client(target: Target, options: ApplyOptions) -> ExtendClient:
 
 def _plan(manifest, desired, journal, reconciler, options) -> list[PlannedRun]:
     return make_plan(desired, journal, reconciler=reconciler if options.reconcile else None, force=options.force,
-                     retry_failed=options.retry_failed, allow_needs_review=options.allow_needs_review)
+                     retry_failed=options.retry_failed, allow_needs_review=options.allow_needs_review,
+                     shard=options.shard)
 
 
 def plan_manifest(manifest: Manifest, target: Target, options: ApplyOptions) -> tuple[list[PlannedRun], dict]:
@@ -112,12 +114,13 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
         except (Interrupted, KeyboardInterrupt) as exc:
             results, exit_code = executor.results, EXIT_INTERRUPTED
             error = exc if isinstance(exc, Interrupted) else Interrupted("interrupted while planning")
-    if not results:  # stopped before the plan was made: list every desired run as not submitted
+    if not results and options.shard is None:  # stopped before the plan was made: list every desired run
         results = [RunResult(PlannedRun(d, None, None, None)) for d in desired]
     report = build_report(manifest=manifest, target=target.describe(), results=results,
                           started_at=started_at, finished_at=utc_now(), duration=time.monotonic() - t0,
                           exit_code=exit_code, allow_needs_review=options.allow_needs_review,
                           interrupted=isinstance(error, Interrupted), error=str(error) if error else None,
-                          requests=_requests(client, reconciler))
+                          requests=_requests(client, reconciler),
+                          shard=str(options.shard) if options.shard else None)
     write_report(options.report_path, report)
     return ApplyOutcome(report, exit_code, error)

@@ -23,6 +23,7 @@ from extendpipe.cli_common import (
     DEFAULT_STATE_DIR,
     DURATION,
 )
+from extendpipe.cli_report import report
 from extendpipe.cli_runs import runs
 from extendpipe.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ExtendpipeError, InputError, ManifestError
 from extendpipe.output import echo_err
@@ -126,6 +127,7 @@ def schema(name) -> int:
 cli.add_command(runs)
 cli.add_command(plan)
 cli.add_command(apply)
+cli.add_command(report)
 
 
 # entry point ------------------------------------------------------------------------------------

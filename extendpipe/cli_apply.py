@@ -20,6 +20,7 @@ from extendpipe.cli_common import (
 )
 from extendpipe.client.pacing import RateLimit
 from extendpipe.output import echo_err, run_line, summary_lines
+from extendpipe.plan import Shard
 from extendpipe.statelock import StateLock
 from extendpipe.target import EMBEDDED
 
@@ -38,6 +39,18 @@ class RateLimitType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class ShardType(click.ParamType):
+    name = "I/N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Shard):
+            return value
+        try:
+            return Shard.parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 def manifest_options(fn):
     options = [
         click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False)),
@@ -52,6 +65,8 @@ def manifest_options(fn):
                      help="Submit again the runs that ended badly in an earlier apply."),
         click.option("--no-reconcile", is_flag=True,
                      help="With no ledger, do not look on the server for runs already made."),
+        click.option("--shard", type=ShardType(), help="Only shard I of N (e.g. 2/4), split by fingerprint; "
+                     "`extendpipe report merge` combines the shard reports."),
         click.option("--rate-limit", type=RateLimitType(),
                      help="Pace requests: payg, scale, enterprise, none, or rps=N,runs=M "
                           "(default: payg for the remote API, none for the embedded emulator)."),
@@ -73,7 +88,7 @@ def _options(manifest, opts: dict, **extra):
         concurrency=extra.pop("concurrency", None) or s.concurrency or 8,
         connect_timeout=opts["connect_timeout"], read_timeout=opts["read_timeout"],
         max_retry_wait=opts["max_retry_wait"], ca_bundle=opts["ca_bundle"], allow_outside=opts["allow_outside"],
-        **extra)
+        shard=opts["shard"], **extra)
 
 
 def _rate_limit(opts: dict, target) -> RateLimit:

@@ -25,6 +25,28 @@ SUBMIT, REUSE, RESUME, RETRY, KEEP = "submit", "reuse", "resume", "retry", "keep
 ACTIONS = (SUBMIT, REUSE, RESUME, RETRY, KEEP)
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` of `count` (1-based): a stable split of the desired runs by fingerprint."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        index, sep, count = text.partition("/")
+        if not (sep and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+            raise ValueError(f"{text!r} is not a shard (use I/N with 1 <= I <= N, e.g. 2/4)")
+        return cls(int(index), int(count))
+
+    def owns(self, fingerprint_text: str) -> bool:
+        digest = fingerprint_text.rsplit(":", 1)[-1]
+        return int(digest[:16], 16) % self.count == self.index - 1
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
 @dataclass
 class PlannedRun:
     desired: DesiredRun
@@ -75,8 +97,8 @@ def decide(planned: PlannedRun, status: str | None, *, retry_failed: bool, allow
 
 def make_plan(desired: Iterable[DesiredRun], ledger: LedgerState, *, reconciler: Reconciler | None = None,
               force: bool = False, retry_failed: bool = True, allow_needs_review: bool = False,
-              hash_workers: int = 4) -> list[PlannedRun]:
-    """One PlannedRun per desired run, in the order given.
+              hash_workers: int = 4, shard: Shard | None = None) -> list[PlannedRun]:
+    """One PlannedRun per desired run (of this shard), in the order given.
 
     The server is asked only where the ledger cannot answer: when there is no ledger at all (a
     fresh checkout) or a create was sent and its answer never recorded.
@@ -84,6 +106,8 @@ def make_plan(desired: Iterable[DesiredRun], ledger: LedgerState, *, reconciler:
     plan: list[PlannedRun] = []
     for item, digest, size in hash_inputs(desired, hash_workers):
         planned = PlannedRun(item, digest, size, fingerprint(item.step, digest))
+        if shard is not None and not shard.owns(planned.fingerprint):
+            continue
         plan.append(planned)
         if force:
             planned.reason = "--force"

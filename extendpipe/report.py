@@ -67,7 +67,8 @@ def summarize(rows: list[dict]) -> dict:
 
 def build_report(*, manifest, target: dict, results: list[RunResult], started_at: str, finished_at: str,
                  duration: float, exit_code: int, allow_needs_review: bool, interrupted: bool = False,
-                 error: str | None = None, requests: dict | None = None, cwd: Path | None = None) -> dict:
+                 error: str | None = None, requests: dict | None = None, cwd: Path | None = None,
+                 shard: str | None = None) -> dict:
     rows = [run_row(r, allow_needs_review) for r in sorted(results, key=lambda r: r.desired.report_key)]
     try:
         shown_path = os.path.relpath(manifest.path, cwd or Path.cwd())
@@ -76,7 +77,9 @@ def build_report(*, manifest, target: dict, results: list[RunResult], started_at
     return {
         "reportVersion": REPORT_VERSION,
         "tool": {"name": "extendpipe", "version": __version__},
-        "manifest": {"path": Path(shown_path).as_posix(), "sha256": manifest.sha256, "pipeline": manifest.name},
+        "manifest": {"path": Path(shown_path).as_posix(), "sha256": manifest.sha256, "pipeline": manifest.name,
+                     "steps": [step.name for step in manifest.steps]},
+        "shard": shard,
         "target": target,
         "startedAt": started_at,
         "finishedAt": finished_at,
