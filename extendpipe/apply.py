@@ -88,7 +88,8 @@ def _requests(client: ExtendClient, reconciler: Reconciler) -> dict:
 
 def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
                    on_change: Callable[[RunResult], None] | None = None,
-                   on_start: Callable[[int], None] | None = None) -> ApplyOutcome:
+                   on_start: Callable[[int], None] | None = None,
+                   on_tick: Callable[[], None] | None = None) -> ApplyOutcome:
     """Run the manifest against the target; always write the report, even when stopped early.
 
     Globs are resolved (and may raise ManifestError) before any request is sent.
@@ -105,7 +106,7 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
     with _client(target, options) as client, ledger:
         reconciler = Reconciler(client)
         executor = Executor(client, manifest.name, settings, ledger=ledger, known_file_ids=journal.file_ids,
-                            reconciler=reconciler, on_change=on_change)
+                            reconciler=reconciler, on_change=on_change, on_tick=on_tick)
         try:
             results = executor.run(_plan(manifest, desired, journal, reconciler, options))
             exit_code = exit_code_for(results, options.allow_needs_review)

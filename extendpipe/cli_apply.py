@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -19,8 +21,10 @@ from extendpipe.cli_common import (
     target_options,
 )
 from extendpipe.client.pacing import RateLimit
-from extendpipe.output import echo_err, run_line, summary_lines
+from extendpipe.constants import PROCESSED
+from extendpipe.output import echo_err, summary_lines
 from extendpipe.plan import Shard
+from extendpipe.progress import Progress
 from extendpipe.statelock import StateLock
 from extendpipe.target import EMBEDDED
 
@@ -140,9 +144,11 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Uploads and creates at once (default 8).")
 @click.option("--wait-timeout", type=DURATION, help="Give up waiting for runs after this long (default 1h).")
 @click.option("--poll-interval", type=DURATION, help="Time between status sweeps (default 1s).")
-@click.option("--json", "as_json", is_flag=True, help="Also print the report on stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
-def apply(report_path, concurrency, wait_timeout, poll_interval, as_json, quiet, **opts) -> int:
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False),
+              help="Also write a JUnit XML file: a test case per run, for CI test tabs.")
+@click.option("--json", "as_json", is_flag=True, help="Also print the report on stdout (one JSON document).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only runs that did not succeed, and the summary.")
+def apply(report_path, concurrency, wait_timeout, poll_interval, junit_path, as_json, quiet, **opts) -> int:
     """Submit one workflow run per input file, wait for all of them, write the report."""
     from extendpipe.apply import apply_manifest
     from extendpipe.manifest import load_manifest
@@ -158,17 +164,47 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, as_json, quiet,
     options.report_path = (Path(report_path) if report_path
                            else options.state_dir / "reports" / f"{Path(opts['manifest_path']).stem}.json")
 
+    mode = "quiet" if quiet else ("verbose" if opts["verbose"] else "normal")
+    progress = Progress(sys.stderr, label=manifest.name, mode=mode)
+
     def on_change(result) -> None:
-        if quiet or not (result.final or result.outcome == "error"):
-            return
-        reason = result.failure_message if result.status != "PROCESSED" else None
-        echo_err(run_line(result.status, result.desired.step.name, result.desired.path, result.run_id, reason))
+        progress.run_changed(result.status, result.desired.step.name, result.desired.path, result.run_id,
+                             result.failure_message if result.status != PROCESSED else None,
+                             final=result.final or result.outcome == "error",
+                             success=result.succeeded(options.allow_needs_review))
+
+    def on_start(total: int) -> None:
+        echo_err(f"{manifest.name}: {total} run(s) to consider")
+        progress.start(total)
 
     with interrupt_handling(), StateLock(options.state_dir), connected(target, options.state_dir) as live:
-        outcome = apply_manifest(manifest, live, options, on_change=on_change,
-                                 on_start=lambda n: echo_err(f"{manifest.name}: {n} run(s) to do"))
+        outcome = apply_manifest(manifest, live, options, on_change=on_change, on_start=on_start,
+                                 on_tick=progress.tick)
+    progress.finish()
     for line in summary_lines(outcome.report, shown(options.report_path)):
         echo_err(line)
+    write_ci_outputs(outcome.report, junit_path)
     if as_json:
         click.echo(json.dumps(outcome.report, indent=2, sort_keys=True))
     return outcome.exit_code
+
+
+def write_ci_outputs(report: dict, junit_path: str | None, environ=None) -> None:
+    """JUnit XML, the GitHub step summary and run annotations, as the environment asks."""
+    env = os.environ if environ is None else environ
+    if junit_path:
+        from extendpipe.junit import render_junit
+        from extendpipe.report import write_bytes_atomic
+
+        write_bytes_atomic(Path(junit_path), render_junit(report))
+    summary_file = env.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        from extendpipe.markdown import render_step_summary
+
+        with open(summary_file, "a", encoding="utf-8") as fh:
+            fh.write(render_step_summary(report) + "\n")
+    from extendpipe.annotations import in_github_actions, run_annotations
+
+    if in_github_actions(env):
+        for line in run_annotations(report, workspace=env.get("GITHUB_WORKSPACE")):
+            echo_err(line)

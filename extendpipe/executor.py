@@ -48,13 +48,14 @@ class Executor:
     def __init__(self, client: ExtendClient, pipeline: str, settings: ExecutorSettings, *,
                  ledger: Ledger | None = None, known_file_ids: dict | None = None,
                  reconciler: Reconciler | None = None, on_change: Callable[[RunResult], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 on_tick: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic):
         self.client = client
         self.pipeline = pipeline
         self.settings = settings
         self.ledger = ledger
         self.reconciler = reconciler or Reconciler(client)
         self.on_change = on_change or (lambda result: None)
+        self.on_tick = on_tick or (lambda: None)
         self.clock = clock
         self.stop = threading.Event()
         self.results: list[RunResult] = []
@@ -202,6 +203,7 @@ class Executor:
                     done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
                     for future in done:
                         future.result()  # re-raises what stops the apply
+                self.on_tick()
                 if exhausted and not pending and not len(self.tracker):
                     break
                 if self.clock() >= deadline:

@@ -135,8 +135,10 @@ def render_junit(report: dict) -> bytes:
                             ("requestedVersion", first.get("requestedVersion") or "latest published"),
                             ("manifest", report["manifest"]["path"]), ("manifestSha256", report["manifest"]["sha256"]),
                             ("target", report["target"]["kind"]), ("apiVersion", report["target"]["apiVersion"]),
-                            ("allowNeedsReview", str(report.get("allowNeedsReview", False)).lower())):
-            _element(properties, "property", {"name": name, "value": value})
+                            ("allowNeedsReview", str(report.get("allowNeedsReview", False)).lower()),
+                            ("shard", report.get("shard"))):
+            if value is not None:
+                _element(properties, "property", {"name": name, "value": value})
         total = sum(_testcase(suite, run, report) for run in step_runs)
         suite.set("time", _seconds(total))
     ET.indent(root)

@@ -90,6 +90,8 @@ def render_step_summary(report: dict, limit_bytes: int = LIMIT_BYTES) -> str:
     else:
         head = f"## ✅ {pipeline}: {summary['succeeded']} of {summary['total']} run(s) succeeded"
     target = report["target"]["kind"] + (" emulator" if report["target"]["kind"] == "embedded" else " API")
+    if report.get("shard"):
+        target += f" · shard {cell(report['shard'])}"
     text = (f"{head}\n\nManifest {cell(report['manifest']['path'])} · {target} · "
             f"{report['durationSeconds']:.1f} s · exit code {report['exitCode']}\n\n")
     if report.get("error"):

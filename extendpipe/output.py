@@ -11,15 +11,6 @@ def echo_err(message: str = "") -> None:
     click.echo(message, err=True)
 
 
-def run_line(row_status: str | None, step: str, path: str, run_id: str | None, reason: str | None = None) -> str:
-    text = f"  {row_status or 'ERROR':<12} {step}  {path}"
-    if run_id:
-        text += f"  ({run_id})"
-    if reason:
-        text += f"  {reason}"
-    return text
-
-
 def summary_lines(report: dict, report_path: str) -> list[str]:
     summary = report["summary"]
     lines = [f"{report['manifest']['pipeline']}: {summary['total']} run(s), {summary['succeeded']} succeeded, "

@@ -12,11 +12,14 @@ poll cycle, `tick()` when nothing changed (it redraws or prints a periodic summa
   final status, and a summary line every `summary_every` seconds while runs are in flight.
 - `mode`: "quiet" prints only runs that did not succeed; "verbose" prints every change.
 The clock is injected, so the output is a pure function of the events and the clock's answers.
+Events may come from several threads (the executor's pool calls back from its workers): a lock
+keeps each event's output whole.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -94,18 +97,21 @@ class Progress:
         self._states: dict = {}
         self._started = self._last_draw = self._last_summary = None
         self._shown = 0  # visible length of the live line on screen; 0: none
+        self._lock = threading.RLock()
 
     # events --------------------------------------------------------------------------------------
     def start(self, total: int) -> None:
-        self.total = total
-        self._started = self._last_summary = self.clock()
-        if self.live:
-            self._draw()
+        with self._lock:
+            self.total = total
+            self._started = self._last_summary = self.clock()
+            if self.live:
+                self._draw()
 
     def update(self, counts_by_state: Mapping[str, int]) -> None:
         """Replace the counts (status -> runs), e.g. once per poll sweep."""
-        self.counts = {k: v for k, v in counts_by_state.items() if v}
-        self.tick()
+        with self._lock:
+            self.counts = {k: v for k, v in counts_by_state.items() if v}
+            self.tick()
 
     def run_changed(self, status: str | None, step: str, path: str, run_id: str | None = None,
                     reason: str | None = None, *, final: bool | None = None, success: bool | None = None) -> None:
@@ -114,28 +120,31 @@ class Progress:
         label = status or ERROR
         final = label in DONE_STATUSES if final is None else final
         success = status == PROCESSED if success is None else success
-        self._states[(step, path)] = label
-        self.counts = dict(Counter(self._states.values()))
-        if self.mode == "verbose" or (final and not success) or (final and not self.live and self.mode == "normal"):
-            self._print(run_line(status, step, path, run_id, reason, self.color))
-        self.tick()
+        with self._lock:
+            self._states[(step, path)] = label
+            self.counts = dict(Counter(self._states.values()))
+            if self.mode == "verbose" or (final and not success) or (final and not self.live and self.mode == "normal"):
+                self._print(run_line(status, step, path, run_id, reason, self.color))
+            self.tick()
 
     def tick(self) -> None:
         """Redraw the live line, or print the periodic summary, when it is due."""
-        now = self.clock()
-        if self.live:
-            if self._last_draw is None or now - self._last_draw >= self.interval:
-                self._draw()
-        elif (self.mode != "quiet" and self.summary_every and self._last_summary is not None
-              and now - self._last_summary >= self.summary_every):
-            self._last_summary = now
-            self._write(self.status_text(now) + "\n")
+        with self._lock:
+            now = self.clock()
+            if self.live:
+                if self._last_draw is None or now - self._last_draw >= self.interval:
+                    self._draw()
+            elif (self.mode != "quiet" and self.summary_every and self._last_summary is not None
+                  and now - self._last_summary >= self.summary_every):
+                self._last_summary = now
+                self._write(self.status_text(now) + "\n")
 
     def finish(self) -> None:
-        if self.live:
-            self._draw()
-            self._write("\n")
-            self._shown = 0
+        with self._lock:
+            if self.live:
+                self._draw()
+                self._write("\n")
+                self._shown = 0
 
     # text ----------------------------------------------------------------------------------------
     def done(self) -> int:

@@ -12,13 +12,13 @@ import pytest
 from extendpipe.junit import parse_time, render_junit, run_seconds
 from extendpipe.report import validate_report
 
-xmlschema = pytest.importorskip("xmlschema")
-
 DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
 def junit_schema():
+    """The Jenkins xUnit JUnit schema (tests/data/junit-10.xsd; MIT, source in the file)."""
+    xmlschema = pytest.importorskip("xmlschema")  # a test dependency (setup.cfg's test extra)
     return xmlschema.XMLSchema(str(DATA / "junit-10.xsd"))
 
 
@@ -96,6 +96,15 @@ def test_testcases_carry_step_path_duration_and_the_run_ids(report):
     assert props["requestedVersion"] == "latest published"
     assert props["manifest"] == "pipelines/invoices.yaml"
     assert props["target"] == "embedded"
+    assert "shard" not in props
+
+
+def test_a_shard_is_a_property(report, junit_schema):
+    report["shard"] = "2/4"
+    xml = render_junit(report)
+    junit_schema.validate(xml.decode("utf-8"))
+    for suite in ET.fromstring(xml).iter("testsuite"):
+        assert {p.get("name"): p.get("value") for p in suite.iter("property")}["shard"] == "2/4"
 
 
 def test_output_is_deterministic(report):

@@ -56,6 +56,12 @@ def test_summary_has_heading_counts_failures_and_all_runs(report):
     assert "left out" not in text
 
 
+def test_a_shard_is_named(report):
+    report["shard"] = "2/4"
+    assert "\nManifest pipelines/invoices.yaml · embedded emulator · shard 2/4 · 0.6 s · exit code 1\n" in (
+        render_step_summary(report))
+
+
 def test_a_clean_run_says_so_and_has_no_failure_table(report):
     report["runs"] = [r for r in report["runs"] if r["success"]]
     report["summary"].update(total=5, succeeded=5, failed=0, byStatus={"PROCESSED": 5})

@@ -266,3 +266,24 @@ def test_real_pipe_gets_plain_lines():
     out = proc.stdout.decode()
     assert "\r" not in out and "\x1b" not in out
     assert out == "  PROCESSED    s  a.pdf  (wr_a)\n  FAILED       s  b.pdf  (wr_b)  bad\n"
+
+
+def test_events_from_several_threads_keep_lines_whole():
+    import threading
+
+    stream, clock, progress = make(False)
+    progress.start(800)
+
+    def worker(n: int) -> None:
+        for i in range(100):
+            progress.run_changed("PROCESSED", f"step{n}", f"{i}.pdf", f"wr_{n}_{i}")
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 800
+    assert all(re.fullmatch(r"  PROCESSED    step\d  \d+\.pdf  \(wr_\d_\d+\)", line) for line in lines)
+    assert progress.done() == 800
