@@ -68,6 +68,7 @@ def validate(paths, allow_outside, as_json) -> int:
              "problems": [p.format() for p in r.problems]} for r in results]}, indent=2))
     for problem in problems:
         echo_err(problem.format())
+    annotate(problems)
     if not as_json:
         for r in results:
             if not r.problems:
@@ -139,11 +140,21 @@ def _crash_log(exc: BaseException) -> str:
     return path
 
 
+def annotate(problems) -> None:
+    """In GitHub Actions, also print the problems as annotations on the manifest's lines."""
+    from extendpipe.annotations import github_annotations, in_github_actions
+
+    if problems and in_github_actions():
+        for line in github_annotations(problems, workspace=os.environ.get("GITHUB_WORKSPACE")):
+            echo_err(line)
+
+
 def exit_code_for_exception(exc: BaseException) -> int:
     """Print what the user needs about an exception and return its exit code (DESIGN.md)."""
     if isinstance(exc, ManifestError):
         for problem in exc.problems:
             echo_err(problem.format())
+        annotate(exc.problems)
         echo_err(f"{len(exc.problems)} problem(s); nothing was submitted")
         return exc.exit_code
     if isinstance(exc, ExtendpipeError):

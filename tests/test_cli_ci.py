@@ -1,0 +1,46 @@
+"""What CI sees: annotations for manifest errors, the step summary, JUnit, one JSON document on stdout."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from extendpipe.cli import cli
+
+BROKEN = """\
+version: 1
+name: demo
+steps:
+  - name: a
+    workflow: workflow_a
+    metdata: {x: 1}
+    inputs: {raw_texts: ["Invoice 1"]}
+"""
+GOOD = BROKEN.replace("metdata", "metadata")
+
+
+def test_validate_in_github_actions_prints_annotations(tmp_path, monkeypatch):
+    (tmp_path / "m.yaml").write_text(BROKEN)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["validate", "m.yaml"], env={"GITHUB_ACTIONS": "true"})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "m.yaml:6:5: steps[0]: unexpected key 'metdata' (hint: did you mean 'metadata'?)",
+        "::error file=m.yaml,line=6,col=5,title=extendpipe validate::steps[0]: unexpected key 'metdata' "
+        "(hint: did you mean 'metadata'?)",
+        "1 problem(s) in 1 file(s)"]
+
+
+def test_apply_writes_step_summary_junit_and_one_json_document(tmp_path, emulator):
+    (tmp_path / "m.yaml").write_text(GOOD)
+    summary = tmp_path / "summary.md"
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url, "GITHUB_STEP_SUMMARY": str(summary)}
+    result = CliRunner().invoke(cli, ["apply", str(tmp_path / "m.yaml"), "--json", "--junit", str(tmp_path / "j.xml"),
+                                      "--report", str(tmp_path / "r.json"), "--poll-interval", "0.05"], env=env)
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)  # exactly one document: json.loads fails on trailing text
+    assert doc == json.loads((tmp_path / "r.json").read_text())
+    assert "demo" in summary.read_text() and "PROCESSED" in summary.read_text()
+    assert b'tests="1" failures="0"' in (tmp_path / "j.xml").read_bytes()
+    assert "\r" not in result.stderr and "\x1b" not in result.stderr
