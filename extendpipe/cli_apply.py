@@ -7,6 +7,7 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -21,6 +22,7 @@ from extendpipe.cli_common import (
     target_options,
 )
 from extendpipe.client.pacing import RateLimit
+from extendpipe.client.transport import LOOPBACK_HOSTS
 from extendpipe.constants import PROCESSED
 from extendpipe.output import echo_err, summary_lines
 from extendpipe.plan import Shard
@@ -73,7 +75,7 @@ def manifest_options(fn):
                      "`extendpipe report merge` combines the shard reports."),
         click.option("--rate-limit", type=RateLimitType(),
                      help="Pace requests: payg, scale, enterprise, none, or rps=N,runs=M "
-                          "(default: payg for the remote API, none for the embedded emulator)."),
+                          "(default: none on loopback, such as the emulator; payg elsewhere)."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -96,9 +98,11 @@ def _options(manifest, opts: dict, **extra):
 
 
 def _rate_limit(opts: dict, target) -> RateLimit:
+    """The user's choice; else no pacing on loopback (the emulator), and the PAYG plan's limits elsewhere."""
     if opts["rate_limit"] is not None:
         return opts["rate_limit"]
-    return RateLimit.parse("none" if target.kind == EMBEDDED else "payg")
+    local = target.kind == EMBEDDED or urlsplit(target.base_url).hostname in LOOPBACK_HOSTS
+    return RateLimit.parse("none" if local else "payg")
 
 
 @click.command()

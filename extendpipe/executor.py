@@ -18,7 +18,7 @@ from typing import Callable
 
 from extendpipe.client import ExtendClient
 from extendpipe.errors import ApiError, Interrupted, TransportError
-from extendpipe.ledger import Ledger
+from extendpipe.ledger import Ledger, LedgerClosed
 from extendpipe.plan import KEEP, RESUME, REUSE, PlannedRun
 from extendpipe.reconcile import Reconciler
 from extendpipe.results import ERROR, RESUMED, REUSED, SUBMITTED, TIMED_OUT, RunResult
@@ -37,6 +37,10 @@ class ExecutorSettings:
     poll_interval: float = 1.0
     wait_timeout: float = 3600.0
     page_size: int = 1000
+
+
+class Stopped(Exception):
+    """The apply is stopping: a worker gives up before sending anything more."""
 
 
 def is_ambiguous(exc: ApiError) -> bool:
@@ -101,6 +105,8 @@ class Executor:
         else:
             raw_texts = [result.desired.raw_text]
         result.metadata = self._metadata(planned)
+        if self.stop.is_set():
+            raise Stopped()
         self._journal({"t": "create-intent", "fp": planned.fingerprint, "step": step.name,
                        "path": result.desired.path})
         result.attempts += 1
@@ -109,6 +115,12 @@ class Executor:
         return runs[0]
 
     def _submit(self, result: RunResult) -> None:
+        try:
+            self._submit_unless_stopped(result)
+        except (Stopped, LedgerClosed):
+            return  # interrupted: the run stays not submitted (or its intent stays in the ledger)
+
+    def _submit_unless_stopped(self, result: RunResult) -> None:
         if self.stop.is_set():
             return
         planned = result.planned

@@ -25,6 +25,10 @@ log = logging.getLogger("extendpipe.ledger")
 LEDGER_NAME = "ledger.jsonl"
 
 
+class LedgerClosed(RuntimeError):
+    """The journal is closed: nothing more may be sent."""
+
+
 @dataclass
 class LedgerEntry:
     """What the journal knows about one fingerprint."""
@@ -92,10 +96,15 @@ class Ledger:
                 self._fh = None
 
     def append(self, record: dict) -> None:
+        """Write one record durably; raises LedgerClosed once the apply has closed the journal.
+
+        Raising (rather than skipping) matters: the caller journals an intent right before a request,
+        so a worker still running after an interrupt must not send what it could not record.
+        """
         line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         with self._lock:
             if self._fh is None:
-                return
+                raise LedgerClosed(f"{self.path} is closed")
             self._fh.write(line)
             self._fh.flush()
             os.fsync(self._fh.fileno())

@@ -26,13 +26,28 @@ class Reconciler:
         self.requests = 0
         self.lookups = 0
         self.adopted = 0
+        self._workflow_has_runs: dict[str, bool] = {}
 
     def _count(self, n: int = 1) -> None:
         with self._lock:
             self.requests += n
 
+    def _has_runs(self, workflow_id: str) -> bool:
+        """One request per workflow: a workflow with no runs at all needs no per-file lookups."""
+        with self._lock:
+            known = self._workflow_has_runs.get(workflow_id)
+        if known is None:
+            self._count()
+            page, _ = self.client.list_runs_page(workflow_id=workflow_id, max_page_size=1)
+            known = bool(page)
+            with self._lock:
+                self._workflow_has_runs[workflow_id] = known
+        return known
+
     def find(self, workflow_id: str, file_name: str, fingerprint: str) -> dict | None:
         """The full run (with outputs) this fingerprint already has on the server, or None."""
+        if not self._has_runs(workflow_id):
+            return None
         with self._lock:
             self.lookups += 1
         matches: list[dict] = []

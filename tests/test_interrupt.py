@@ -1,0 +1,94 @@
+"""Ctrl-C mid-apply: exit 130 fast, a valid report marked interrupted, and a rerun with no duplicate."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from extendpipe.client import ExtendClient, TransportConfig
+from extendpipe.emulator import Emulator
+from extendpipe.schemafiles import load_schema
+
+REPO = Path(__file__).resolve().parent.parent
+MANIFEST = """\
+version: 1
+name: interrupted
+steps:
+  - name: notes
+    workflow: workflow_notes
+    inputs: {include: ["docs/*.txt"]}
+"""
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def runs_per_path(url: str) -> Counter:
+    with ExtendClient(TransportConfig(base_url=url, api_key="k")) as client:
+        paths = Counter()
+        for summary in client.iter_runs():
+            run = client.get_run(summary["id"])
+            paths[run["metadata"]["extendpipe"]["path"]] += 1
+        return paths
+
+
+def start_apply(folder: Path, url: str, report: str) -> subprocess.Popen:
+    env = {**os.environ, "EXTEND_API_KEY": "k", "EXTEND_BASE_URL": url,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-m", "extendpipe", "apply", "m.yaml", "--report", report,
+                             "--concurrency", "4", "--poll-interval", "0.1"],
+                            cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_writes_the_report_and_a_rerun_finishes_without_duplicates(tmp_path, sig):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(50):
+        (docs / f"note-{i:02d}.txt").write_text(f"Invoice number: N-{i}\nTotal: {i}.00 EUR\n")
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    with Emulator(tmp_path / "emu.sqlite3", workers=2, processing_delay=0.05) as emu:
+        creates = lambda: sum(1 for r in emu.requests if r.method == "POST" and r.path == "/workflow_runs")  # noqa: E731
+        proc = start_apply(tmp_path, emu.url, "r1.json")
+        try:
+            wait_for(lambda: creates() >= 10, 30, "ten creates")
+            sent_at = time.monotonic()
+            proc.send_signal(sig)
+            _, stderr = proc.communicate(timeout=10)
+            elapsed = time.monotonic() - sent_at
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 130, stderr
+        assert elapsed < 2.0, f"took {elapsed:.2f} s to stop"
+        assert "Traceback" not in stderr
+        report = json.loads((tmp_path / "r1.json").read_text())
+        assert list(Draft202012Validator(load_schema("report")).iter_errors(report)) == []
+        assert report["interrupted"] is True and report["exitCode"] == 130
+        assert report["summary"]["total"] == 50
+        in_flight = [r for r in report["runs"] if r["runId"]]
+        assert in_flight, "some runs were created before the interrupt"
+        assert any(r["outcome"] == "not_submitted" for r in report["runs"])
+
+        proc = start_apply(tmp_path, emu.url, "r2.json")
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, stderr
+        report = json.loads((tmp_path / "r2.json").read_text())
+        assert report["summary"]["succeeded"] == 50
+        per_path = runs_per_path(emu.url)
+        assert len(per_path) == 50
+        assert set(per_path.values()) == {1}, [p for p, n in per_path.items() if n > 1]
