@@ -110,6 +110,7 @@ class Executor:
         self._journal({"t": "create-intent", "fp": planned.fingerprint, "step": step.name,
                        "path": result.desired.path})
         result.attempts += 1
+        self.reconciler.saw_run(step.workflow_id)
         runs = self.client.create_runs(step.workflow_id, files=files, raw_texts=raw_texts, version=step.version,
                                        priority=step.priority, metadata=result.metadata)
         return runs[0]

@@ -44,6 +44,11 @@ class Reconciler:
                 self._workflow_has_runs[workflow_id] = known
         return known
 
+    def saw_run(self, workflow_id: str) -> None:
+        """A run of this workflow was (maybe) created: the shortcut for empty workflows no longer holds."""
+        with self._lock:
+            self._workflow_has_runs[workflow_id] = True
+
     def find(self, workflow_id: str, file_name: str, fingerprint: str) -> dict | None:
         """The full run (with outputs) this fingerprint already has on the server, or None."""
         if not self._has_runs(workflow_id):
