@@ -117,8 +117,14 @@ def serve(host, port, db_path, api_keys, workers, processing_delay, strict, allo
 # schema -----------------------------------------------------------------------------------------
 @cli.command()
 @click.argument("name", type=click.Choice(["pipeline", "report"]), default="pipeline")
-def schema(name) -> int:
+@click.option("--reference", is_flag=True, help="Print the manifest reference table (Markdown) instead.")
+def schema(name, reference) -> int:
     """Print a published JSON Schema (the manifest's or the report's)."""
+    if reference:
+        from extendpipe.reference import readme_section
+
+        click.echo(readme_section())
+        return 0
     from extendpipe.schemafiles import load_schema
 
     click.echo(json.dumps(load_schema(name), indent=2))

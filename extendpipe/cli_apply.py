@@ -97,10 +97,12 @@ def _options(manifest, opts: dict, **extra):
         shard=opts["shard"], **extra)
 
 
-def _rate_limit(opts: dict, target) -> RateLimit:
-    """The user's choice; else no pacing on loopback (the emulator), and the PAYG plan's limits elsewhere."""
+def _rate_limit(opts: dict, target, manifest) -> RateLimit:
+    """The option, else the manifest's setting; else no pacing on loopback (the emulator), PAYG elsewhere."""
     if opts["rate_limit"] is not None:
         return opts["rate_limit"]
+    if manifest.settings.rate_limit:
+        return RateLimit.parse(manifest.settings.rate_limit)
     local = target.kind == EMBEDDED or urlsplit(target.base_url).hostname in LOOPBACK_HOSTS
     return RateLimit.parse("none" if local else "payg")
 
@@ -121,7 +123,7 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
     manifest = load_manifest(opts["manifest_path"])
     target = target_from_options(opts)
     options = _options(manifest, opts)
-    options.rate_limit = _rate_limit(opts, target)
+    options.rate_limit = _rate_limit(opts, target, manifest)
     with StateLock(options.state_dir, "plan"), connected(target, options.state_dir) as live:
         planned, requests = plan_manifest(manifest, live, options)
     counts = Counter(p.action for p in planned)
@@ -164,7 +166,7 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, junit_path, as_
     options = _options(manifest, opts, concurrency=concurrency,
                        poll_interval=poll_interval if poll_interval is not None else (s.poll_interval or 1.0),
                        wait_timeout=wait_timeout if wait_timeout is not None else (s.wait_timeout or 3600.0))
-    options.rate_limit = _rate_limit(opts, target)
+    options.rate_limit = _rate_limit(opts, target, manifest)
     options.report_path = (Path(report_path) if report_path
                            else options.state_dir / "reports" / f"{Path(opts['manifest_path']).stem}.json")
 

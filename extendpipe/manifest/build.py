@@ -80,6 +80,7 @@ def build_manifest(data, doc, *, path, sha256, base_dir, shown) -> Manifest:
         wait_timeout=_maybe_duration(raw_settings.get("wait_timeout")),
         poll_interval=_maybe_duration(raw_settings.get("poll_interval")),
         allow_needs_review=raw_settings.get("allow_needs_review"),
+        rate_limit=raw_settings.get("rate_limit"),
     )
     return Manifest(path=path, sha256=sha256, name=data["name"], base_dir=base_dir, steps=tuple(steps),
                     settings=settings, display_path=shown)

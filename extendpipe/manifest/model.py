@@ -39,6 +39,7 @@ class Settings:
     wait_timeout: float | None = None
     poll_interval: float | None = None
     allow_needs_review: bool | None = None
+    rate_limit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,9 @@ _HINTS = {
     "steps": "list the steps, each starting with '- name: ...'",
     "include": "use a glob relative to the manifest's folder, with '/' between folders",
     "exclude": "use a glob relative to the manifest's folder, with '/' between folders",
+    "rate_limit": "use payg, scale, enterprise, none, or rps=N,runs=M",
 }
-_LABELS = {"name": "name", "workflow": "workflow id", "version": "workflow version",
+_LABELS = {"name": "name", "workflow": "workflow id", "version": "workflow version", "rate_limit": "rate limit",
            "include": "glob pattern", "exclude": "glob pattern"}
 _REQUIRED_HINTS = {
     "name": "add 'name: ...'",
