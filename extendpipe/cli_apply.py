@@ -21,14 +21,13 @@ from extendpipe.cli_common import (
     target_from_options,
     target_options,
 )
-from extendpipe.client.pacing import RateLimit
-from extendpipe.client.transport import LOOPBACK_HOSTS
 from extendpipe.constants import PROCESSED
 from extendpipe.output import echo_err, summary_lines
-from extendpipe.plan import Shard
-from extendpipe.progress import Progress
 from extendpipe.statelock import StateLock
 from extendpipe.target import EMBEDDED
+
+# The core (plan, client, urllib3, jsonschema) is imported inside the commands that need it, so
+# that `extendpipe --help` and shell completion start fast.
 
 EXIT_PLAN_PENDING = 4  # plan --detailed-exitcode: work pending (0: nothing to do)
 
@@ -37,8 +36,10 @@ class RateLimitType(click.ParamType):
     name = "plan"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, RateLimit):
+        if not isinstance(value, str):
             return value
+        from extendpipe.client.pacing import RateLimit
+
         try:
             return RateLimit.parse(value)
         except ValueError as exc:
@@ -49,8 +50,10 @@ class ShardType(click.ParamType):
     name = "I/N"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, Shard):
+        if not isinstance(value, str):
             return value
+        from extendpipe.plan import Shard
+
         try:
             return Shard.parse(value)
         except ValueError as exc:
@@ -97,8 +100,11 @@ def _options(manifest, opts: dict, **extra):
         shard=opts["shard"], **extra)
 
 
-def _rate_limit(opts: dict, target, manifest) -> RateLimit:
+def _rate_limit(opts: dict, target, manifest):
     """The option, else the manifest's setting; else no pacing on loopback (the emulator), PAYG elsewhere."""
+    from extendpipe.client.pacing import RateLimit
+    from extendpipe.client.transport import LOOPBACK_HOSTS
+
     if opts["rate_limit"] is not None:
         return opts["rate_limit"]
     if manifest.settings.rate_limit:
@@ -169,6 +175,8 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, junit_path, as_
     options.rate_limit = _rate_limit(opts, target, manifest)
     options.report_path = (Path(report_path) if report_path
                            else options.state_dir / "reports" / f"{Path(opts['manifest_path']).stem}.json")
+
+    from extendpipe.progress import Progress
 
     mode = "quiet" if quiet else ("verbose" if opts["verbose"] else "normal")
     progress = Progress(sys.stderr, label=manifest.name, mode=mode)
