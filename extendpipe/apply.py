@@ -13,9 +13,18 @@ from typing import Callable
 from extendpipe.client import ExtendClient, TransportConfig
 from extendpipe.client.pacing import RateLimit
 from extendpipe.desired import iter_desired_runs
-from extendpipe.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAILED, ApiError, Interrupted
+from extendpipe.errors import (
+    EXIT_API,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_RUNS_FAILED,
+    ApiError,
+    InputError,
+    Interrupted,
+)
 from extendpipe.executor import Executor, ExecutorSettings
 from extendpipe.ledger import Ledger
+from extendpipe.lockfile import LockFile
 from extendpipe.manifest.model import Manifest
 from extendpipe.plan import PlannedRun, Shard, make_plan
 from extendpipe.reconcile import Reconciler
@@ -42,6 +51,8 @@ class ApplyOptions:
     allow_outside: bool = False
     rate_limit: RateLimit = RateLimit(None, None)
     shard: Shard | None = None
+    lock: LockFile | None = None      # None: no lock file is read or written
+    locked: bool = False              # --locked: every unpinned step must have a lock entry
 
 
 @dataclass
@@ -95,6 +106,11 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
     Globs are resolved (and may raise ManifestError) before any request is sent.
     """
     desired = list(iter_desired_runs(manifest, allow_outside=options.allow_outside))
+    lock = options.lock
+    if lock is not None and options.locked and lock.missing(manifest.steps):
+        raise InputError(f"{lock.path}: no locked version for step(s) {', '.join(lock.missing(manifest.steps))} "
+                         "(hint: run apply without --locked once to record them, and commit the lock file)")
+    locked_versions = {s.name: lock.locked_version(s) for s in manifest.steps if lock and lock.locked_version(s)}
     if on_start:
         on_start(len(desired))
     started_at, t0 = utc_now(), time.monotonic()
@@ -106,7 +122,8 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
     with _client(target, options) as client, ledger:
         reconciler = Reconciler(client)
         executor = Executor(client, manifest.name, settings, ledger=ledger, known_file_ids=journal.file_ids,
-                            reconciler=reconciler, on_change=on_change, on_tick=on_tick)
+                            reconciler=reconciler, on_change=on_change, on_tick=on_tick,
+                            locked_versions=locked_versions)
         try:
             results = executor.run(_plan(manifest, desired, journal, reconciler, options))
             exit_code = exit_code_for(results, options.allow_needs_review)
@@ -124,4 +141,8 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
                           requests=_requests(client, reconciler),
                           shard=str(options.shard) if options.shard else None)
     write_report(options.report_path, report)
+    if lock is not None and not options.locked:
+        changed = [lock.record(r.desired.step, r.workflow_version) for r in results if r.workflow_version]
+        if any(changed):
+            lock.write()
     return ApplyOutcome(report, exit_code, error)

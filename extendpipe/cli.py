@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from extendpipe import __version__
-from extendpipe.cli_apply import apply, plan
+from extendpipe.cli_apply import apply, lock, plan
 from extendpipe.cli_common import (
     DEFAULT_STATE_DIR,
     DURATION,
@@ -134,6 +134,7 @@ def schema(name, reference) -> int:
 cli.add_command(runs)
 cli.add_command(plan)
 cli.add_command(apply)
+cli.add_command(lock)
 cli.add_command(report)
 
 

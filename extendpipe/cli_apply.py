@@ -22,6 +22,7 @@ from extendpipe.cli_common import (
     target_options,
 )
 from extendpipe.constants import PROCESSED
+from extendpipe.lockfile import LockFile
 from extendpipe.output import echo_err, summary_lines
 from extendpipe.statelock import StateLock
 from extendpipe.target import EMBEDDED
@@ -156,11 +157,13 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Uploads and creates at once (default 8).")
 @click.option("--wait-timeout", type=DURATION, help="Give up waiting for runs after this long (default 1h).")
 @click.option("--poll-interval", type=DURATION, help="Time between status sweeps (default 1s).")
+@click.option("--locked", is_flag=True, help="Every step the manifest leaves unpinned must have a version "
+              "in the lock file (MANIFEST.lock); it is sent, and the lock file is not changed.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False),
               help="Also write a JUnit XML file: a test case per run, for CI test tabs.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the report on stdout (one JSON document).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only runs that did not succeed, and the summary.")
-def apply(report_path, concurrency, wait_timeout, poll_interval, junit_path, as_json, quiet, **opts) -> int:
+def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_path, as_json, quiet, **opts) -> int:
     """Submit one workflow run per input file, wait for all of them, write the report."""
     from extendpipe.apply import apply_manifest
     from extendpipe.manifest import load_manifest
@@ -173,6 +176,7 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, junit_path, as_
                        poll_interval=poll_interval if poll_interval is not None else (s.poll_interval or 1.0),
                        wait_timeout=wait_timeout if wait_timeout is not None else (s.wait_timeout or 3600.0))
     options.rate_limit = _rate_limit(opts, target, manifest)
+    options.lock, options.locked = LockFile.for_manifest(manifest), locked
     options.report_path = (Path(report_path) if report_path
                            else options.state_dir / "reports" / f"{Path(opts['manifest_path']).stem}.json")
 
@@ -222,3 +226,30 @@ def write_ci_outputs(report: dict, junit_path: str | None, environ=None) -> None
     if in_github_actions(env):
         for line in run_annotations(report, workspace=env.get("GITHUB_WORKSPACE")):
             echo_err(line)
+
+
+@click.command()
+@click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False))
+@click.option("--upgrade", is_flag=True, help="Forget the locked versions: the next apply takes the latest "
+              "published version of each unpinned step and records it.")
+def lock(manifest_path, upgrade) -> int:
+    """Show (or --upgrade) the workflow versions locked for a manifest's unpinned steps."""
+    from extendpipe.manifest import load_manifest
+
+    manifest = load_manifest(manifest_path)
+    lock_file = LockFile.for_manifest(manifest)
+    if upgrade:
+        dropped = sorted(lock_file.versions)
+        lock_file.forget()
+        lock_file.write()
+        echo_err(f"{shown(lock_file.path)}: dropped {len(dropped)} locked version(s); the next apply "
+                 "records the latest published ones")
+        return 0
+    for step in manifest.steps:
+        if step.version is not None:
+            click.echo(f"{step.name}: {step.workflow_id} version {step.version} (pinned in the manifest)")
+        else:
+            version = lock_file.locked_version(step)
+            click.echo(f"{step.name}: {step.workflow_id} "
+                       + (f"version {version} (locked)" if version else "not locked yet (latest published)"))
+    return 0

@@ -52,8 +52,10 @@ class Executor:
     def __init__(self, client: ExtendClient, pipeline: str, settings: ExecutorSettings, *,
                  ledger: Ledger | None = None, known_file_ids: dict | None = None,
                  reconciler: Reconciler | None = None, on_change: Callable[[RunResult], None] | None = None,
-                 on_tick: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic):
+                 on_tick: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic,
+                 locked_versions: dict[str, str] | None = None):
         self.client = client
+        self.locked_versions = locked_versions or {}  # step name → version, for steps the manifest leaves unpinned
         self.pipeline = pipeline
         self.settings = settings
         self.ledger = ledger
@@ -111,7 +113,8 @@ class Executor:
                        "path": result.desired.path})
         result.attempts += 1
         self.reconciler.saw_run(step.workflow_id)
-        runs = self.client.create_runs(step.workflow_id, files=files, raw_texts=raw_texts, version=step.version,
+        version = step.version or self.locked_versions.get(step.name)
+        runs = self.client.create_runs(step.workflow_id, files=files, raw_texts=raw_texts, version=version,
                                        priority=step.priority, metadata=result.metadata)
         return runs[0]
 
