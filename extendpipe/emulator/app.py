@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any, Optional
 
 import extendpipe.constants as constants
 
@@ -25,10 +26,19 @@ CONTROL_PREFIX = "/_emulator/"
 class Emulator:
     """A local stand-in for the Extend API 2025-04-21. See the package docstring for the control API."""
 
-    def __init__(self, db_path: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 0,
-                 api_keys: Optional[Iterable[str]] = None, workers: int = 2, processing_delay: float = 0.0,
-                 strict: bool = False, workflows_file: Optional[str | os.PathLike[str]] = None,
-                 rate_limit: Any = None):
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_keys: Optional[Iterable[str]] = None,
+        workers: int = 2,
+        processing_delay: float = 0.0,
+        strict: bool = False,
+        workflows_file: Optional[str | os.PathLike[str]] = None,
+        rate_limit: Any = None,
+    ):
         self.db_path = db_path
         self.host, self.port = host, port
         self.api_keys = set(api_keys) if api_keys is not None else None
@@ -37,8 +47,9 @@ class Emulator:
         self.workflows = self._load_workflows(strict, workflows_file)
         self.faults = self._make_faults()
         self.rate_limiter = self._make_rate_limiter(rate_limit)
-        self.engine = Engine(self.store, self.workflows, workers=workers, processing_delay=processing_delay,
-                             hooks=self.faults)
+        self.engine = Engine(
+            self.store, self.workflows, workers=workers, processing_delay=processing_delay, hooks=self.faults
+        )
         self.backend = Backend(self.store, self.workflows, self.engine)
         self._server: Optional[Server] = None
         self._thread: Optional[threading.Thread] = None
@@ -97,7 +108,7 @@ class Emulator:
                 self._thread.join(timeout=10)
             self.engine.stop()
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         self.start()
         return self
 
@@ -118,6 +129,13 @@ class Emulator:
     def wait_idle(self, timeout: float = 10.0) -> bool:
         return self.engine.wait_idle(timeout)
 
+    def pause(self) -> None:
+        """Workers stop taking runs: new runs stay PENDING until resume() (deterministic tests)."""
+        self.engine.pause()
+
+    def resume(self) -> None:
+        self.engine.resume()
+
     # Request handling.
     def handle(self, request: Request) -> Reply:
         try:
@@ -127,10 +145,20 @@ class Emulator:
         except ApiError as exc:
             return Reply(exc.status, exc.body(), exc.headers)
         except Exception:
-            log.exception("emulator: unexpected error handling %s %s (request id %s)",
-                          request.method, request.path, request.request_id)
-            return Reply(500, {"success": False, "error": f"Internal server error (request id {request.request_id})",
-                               "requestId": request.request_id})
+            log.exception(
+                "emulator: unexpected error handling %s %s (request id %s)",
+                request.method,
+                request.path,
+                request.request_id,
+            )
+            return Reply(
+                500,
+                {
+                    "success": False,
+                    "error": f"Internal server error (request id {request.request_id})",
+                    "requestId": request.request_id,
+                },
+            )
 
     def _check_headers(self, request: Request) -> None:
         auth = request.headers.get("authorization", "")
@@ -142,11 +170,17 @@ class Emulator:
             raise ApiError(401, "Unauthorized: the API key is not valid")
         version = request.headers.get(constants.API_VERSION_HEADER)
         if version is None:
-            raise ApiError(400, f"Missing the {constants.API_VERSION_HEADER} header: this API key requires an "
-                                f"explicit API version (supported: {constants.API_VERSION})")
+            raise ApiError(
+                400,
+                f"Missing the {constants.API_VERSION_HEADER} header: this API key requires an "
+                f"explicit API version (supported: {constants.API_VERSION})",
+            )
         if version.strip() != constants.API_VERSION:
-            raise ApiError(400, f"Unsupported API version {version!r} in {constants.API_VERSION_HEADER}: "
-                                f"this server supports {constants.API_VERSION}")
+            raise ApiError(
+                400,
+                f"Unsupported API version {version!r} in {constants.API_VERSION_HEADER}: "
+                f"this server supports {constants.API_VERSION}",
+            )
 
     def _handle_api(self, request: Request) -> Reply:
         self._check_headers(request)

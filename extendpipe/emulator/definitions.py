@@ -41,56 +41,8 @@ import extendpipe.constants as constants
 
 from . import extract
 from .ids import new_id, stable_id
+from .wfschema import DEFINITIONS_SCHEMA
 from .workflows import Outcome, Workflow, processor_run
-
-_NAME = {"type": "string", "minLength": 1}
-DEFINITIONS_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["version", "workflows"],
-    "properties": {
-        "version": {"const": 1},
-        "workflows": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "additionalProperties": False, "required": ["id", "versions"],
-            "properties": {
-                "id": {"type": "string", "pattern": "^workflow_[A-Za-z0-9_-]+$"},
-                "name": _NAME,
-                "versions": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/version"}},
-            }}},
-    },
-    "$defs": {
-        "version": {
-            "type": "object", "additionalProperties": False, "required": ["version", "steps"],
-            "properties": {
-                "version": {"anyOf": [{"type": "string", "pattern": "^(draft|[1-9][0-9]*)$"},
-                                      {"type": "integer", "minimum": 1}]},
-                "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}},
-            }},
-        "step": {"oneOf": [
-            {"type": "object", "additionalProperties": False, "required": ["type"],
-             "properties": {"type": {"const": "parse"}, "name": _NAME}},
-            {"type": "object", "additionalProperties": False, "required": ["type", "classes"],
-             "properties": {"type": {"const": "classify"}, "name": _NAME, "default": _NAME,
-                            "classes": {"type": "array", "minItems": 1, "items": {
-                                "type": "object", "additionalProperties": False, "required": ["id", "keywords"],
-                                "properties": {"id": _NAME, "keywords": {"type": "array", "minItems": 1,
-                                                                          "items": _NAME}}}}}},
-            {"type": "object", "additionalProperties": False, "required": ["type"],
-             "anyOf": [{"required": ["fields"]}, {"required": ["builtin"]}],
-             "properties": {"type": {"const": "extract"}, "name": _NAME, "builtin": {"enum": ["invoice"]},
-                            "fields": {"type": "array", "items": {
-                                "type": "object", "additionalProperties": False,
-                                "required": ["name", "type", "pattern"],
-                                "properties": {"name": _NAME, "pattern": {"type": "string", "format": "regex"},
-                                               "type": {"enum": ["string", "number", "integer", "date"]}}}}}},
-            {"type": "object", "additionalProperties": False, "required": ["type"],
-             "properties": {"type": {"const": "review"}, "name": _NAME,
-                            "required": {"type": "array", "items": _NAME},
-                            "reject_classes": {"type": "array", "items": _NAME}}},
-        ]},
-    },
-}
 
 
 class DefinitionsError(ValueError):
@@ -113,14 +65,16 @@ def load_workflows(path: str | os.PathLike[str]) -> dict[str, dict[str, Workflow
             number = str(version["version"])
             if number in versions:
                 raise DefinitionsError(f"{path}: {spec['id']} defines version {number} twice")
-            versions[number] = Workflow(spec["id"], spec.get("name", spec["id"]), number,
-                                        _runner(version["steps"]))
+            versions[number] = Workflow(
+                spec["id"], spec.get("name", spec["id"]), number, _runner(version["steps"])
+            )
     return result
 
 
 def _runner(steps: list[dict[str, Any]]):
     def run(workflow: Workflow, file_json: dict[str, Any], text: str) -> Outcome:
         return run_steps(workflow, steps, file_json, text)
+
     return run
 
 
@@ -145,8 +99,10 @@ def _extract(step: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
         match = re.search(field["pattern"], text, re.I | re.M)
         raw = (match.group(1) if match.re.groups else match.group(0)) if match else None
         values[field["name"]] = _field_value(field["type"], raw) if raw is not None else None
-        metadata[field["name"]] = {"logprobsConfidence": 0.9 if match else 0.0,
-                                   "citations": [{"page": 1, "referenceText": match.group(0)}] if match else []}
+        metadata[field["name"]] = {
+            "logprobsConfidence": 0.9 if match else 0.0,
+            "citations": [{"page": 1, "referenceText": match.group(0)}] if match else [],
+        }
     return values, metadata
 
 
@@ -156,13 +112,23 @@ def _classify(step: dict[str, Any], text: str) -> dict[str, Any]:
     best_score, best = max(scores, key=lambda s: s[0])
     total = sum(score for score, _ in scores)
     if best_score == 0:
-        return {"id": step.get("default", "other"), "type": step.get("default", "other"), "confidence": 0.0,
-                "insights": [{"type": "reasoning", "content": "No class keyword found."}]}
-    return {"id": best, "type": best, "confidence": round(best_score / total, 3),
-            "insights": [{"type": "reasoning", "content": f"{best_score} keyword hit(s) for {best}."}]}
+        return {
+            "id": step.get("default", "other"),
+            "type": step.get("default", "other"),
+            "confidence": 0.0,
+            "insights": [{"type": "reasoning", "content": "No class keyword found."}],
+        }
+    return {
+        "id": best,
+        "type": best,
+        "confidence": round(best_score / total, 3),
+        "insights": [{"type": "reasoning", "content": f"{best_score} keyword hit(s) for {best}."}],
+    }
 
 
-def run_steps(workflow: Workflow, steps: list[dict[str, Any]], file_json: dict[str, Any], text: str) -> Outcome:
+def run_steps(
+    workflow: Workflow, steps: list[dict[str, Any]], file_json: dict[str, Any], text: str
+) -> Outcome:
     outputs: list[dict[str, Any]] = []
     step_runs: list[dict[str, Any]] = []
     values: dict[str, Any] = {}
@@ -174,32 +140,56 @@ def run_steps(workflow: Workflow, steps: list[dict[str, Any]], file_json: dict[s
         if step["type"] == "classify":
             result = _classify(step, text)
             label = result["id"]
-            config = {"classifications": [{"id": c["id"], "type": c["id"], "description": ", ".join(c["keywords"])}
-                                          for c in step["classes"]]}
+            config = {
+                "classifications": [
+                    {"id": c["id"], "type": c["id"], "description": ", ".join(c["keywords"])}
+                    for c in step["classes"]
+                ]
+            }
             outputs.append(processor_run(workflow, key, name, "CLASSIFY", config, result, file_json))
         elif step["type"] == "extract":
             found, metadata = _extract(step, text)
             values.update(found)
-            config = {"baseProcessor": "extraction_light", "schema": {"type": "object", "properties": {
-                k: {"type": ["string", "number", "null"]} for k in found}}}
-            outputs.append(processor_run(workflow, key, name, "EXTRACT", config,
-                                         {"value": found, "metadata": metadata}, file_json))
+            config = {
+                "baseProcessor": "extraction_light",
+                "schema": {
+                    "type": "object",
+                    "properties": {k: {"type": ["string", "number", "null"]} for k in found},
+                },
+            }
+            outputs.append(
+                processor_run(
+                    workflow, key, name, "EXTRACT", config, {"value": found, "metadata": metadata}, file_json
+                )
+            )
         elif step["type"] == "review":
-            rules = [{"name": f"{field} is present", "valid": values.get(field) is not None}
-                     for field in step.get("required", [])]
+            rules = [
+                {"name": f"{field} is present", "valid": values.get(field) is not None}
+                for field in step.get("required", [])
+            ]
             for rule in rules:
                 if not rule["valid"]:
                     rule["failureReason"] = "RULE_FAILED"
             if step.get("reject_classes"):
-                rules.append({"name": "document class is accepted", "valid": label not in step["reject_classes"]})
+                rules.append(
+                    {"name": "document class is accepted", "valid": label not in step["reject_classes"]}
+                )
             if label is not None and label in step.get("reject_classes", []):
                 status = constants.REJECTED
             elif not all(rule["valid"] for rule in rules) and status == constants.PROCESSED:
                 status = constants.NEEDS_REVIEW
-            step_runs.append({
-                "object": "workflow_step_run", "id": new_id("workflow_step_run_"), "status": constants.PROCESSED,
-                "step": {"object": "workflow_step", "id": stable_id("step_", workflow.id, key), "name": name,
-                         "type": "RULE_VALIDATION"},
-                "output": {"rules": rules},
-            })
+            step_runs.append(
+                {
+                    "object": "workflow_step_run",
+                    "id": new_id("workflow_step_run_"),
+                    "status": constants.PROCESSED,
+                    "step": {
+                        "object": "workflow_step",
+                        "id": stable_id("step_", workflow.id, key),
+                        "name": name,
+                        "type": "RULE_VALIDATION",
+                    },
+                    "output": {"rules": rules},
+                }
+            )
     return Outcome(status=status, outputs=outputs, step_runs=step_runs)

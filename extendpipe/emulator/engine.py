@@ -27,14 +27,23 @@ IDLE_POLL = 0.2
 
 
 class Engine:
-    def __init__(self, store: Store, workflows: Workflows, *, workers: int = 2, processing_delay: float = 0.0,
-                 hooks: Optional[Any] = None):
+    def __init__(
+        self,
+        store: Store,
+        workflows: Workflows,
+        *,
+        workers: int = 2,
+        processing_delay: float = 0.0,
+        hooks: Optional[Any] = None,
+    ):
         self.store = store
         self.workflows = workflows
         self.workers = max(1, workers)
         self.processing_delay = processing_delay
         self.hooks = hooks  # optional fault controller: .forced_outcome(run) -> ForcedOutcome | None
         self._stop = threading.Event()
+        self._paused = threading.Event()
+        self._claiming = threading.Lock()  # pause() waits for a claim in progress
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
 
@@ -91,8 +100,13 @@ class Engine:
             try:
                 for run_id in self.store.unclaimed_cancelling():
                     stamp = now()
-                    self.store.update_run(run_id, only_if_status=(constants.CANCELLING,),
-                                          status=constants.CANCELLED, end_time=stamp, updated_at=stamp)
+                    self.store.update_run(
+                        run_id,
+                        only_if_status=(constants.CANCELLING,),
+                        status=constants.CANCELLED,
+                        end_time=stamp,
+                        updated_at=stamp,
+                    )
                     self.notify()
             except Exception:  # pragma: no cover - defensive: a store error must not kill the janitor
                 log.exception("emulator janitor error")
@@ -115,8 +129,18 @@ class Engine:
                 return True
         return False
 
+    def pause(self) -> None:
+        """Stop taking new runs (runs already PROCESSING finish); PENDING runs stay PENDING."""
+        with self._claiming:
+            self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+        self.notify()
+
     def _step(self) -> bool:
-        run = self.store.claim_next(now())
+        with self._claiming:
+            run = None if self._paused.is_set() else self.store.claim_next(now())
         if run is None:
             return False
         self.notify()
@@ -128,13 +152,26 @@ class Engine:
             return True
         stamp = now()
         done = self.store.update_run(
-            run["id"], only_if_status=(constants.PROCESSING,), status=outcome.status, outputs=outcome.outputs,
-            step_runs=outcome.step_runs, failure_reason=outcome.failure_reason,
-            failure_message=outcome.failure_message, end_time=stamp, updated_at=stamp, claimed=0,
+            run["id"],
+            only_if_status=(constants.PROCESSING,),
+            status=outcome.status,
+            outputs=outcome.outputs,
+            step_runs=outcome.step_runs,
+            failure_reason=outcome.failure_reason,
+            failure_message=outcome.failure_message,
+            end_time=stamp,
+            updated_at=stamp,
+            claimed=0,
         )
         if not done:
-            self.store.update_run(run["id"], only_if_status=(constants.CANCELLING,), status=constants.CANCELLED,
-                                  end_time=stamp, updated_at=stamp, claimed=0)
+            self.store.update_run(
+                run["id"],
+                only_if_status=(constants.CANCELLING,),
+                status=constants.CANCELLED,
+                end_time=stamp,
+                updated_at=stamp,
+                claimed=0,
+            )
         self.notify()
         return True
 
@@ -144,14 +181,20 @@ class Engine:
         if forced is not None and forced.status == "STUCK":
             return None
         if forced is not None and forced.status == constants.FAILED:
-            return Outcome(constants.FAILED, failure_reason=forced.failure_reason or "FORCED_FAILURE",
-                           failure_message=forced.failure_message or "Failure forced by the emulator's faults.")
+            return Outcome(
+                constants.FAILED,
+                failure_reason=forced.failure_reason or "FORCED_FAILURE",
+                failure_message=forced.failure_message or "Failure forced by the emulator's faults.",
+            )
         try:
             outcome = self._process(run)
         except Exception as exc:  # any bug in processing fails this run only
             log.exception("processing run %s failed", run["id"])
-            return Outcome(constants.FAILED, failure_reason="INTERNAL_ERROR",
-                           failure_message=f"Internal error while processing: {type(exc).__name__}")
+            return Outcome(
+                constants.FAILED,
+                failure_reason="INTERNAL_ERROR",
+                failure_message=f"Internal error while processing: {type(exc).__name__}",
+            )
         if forced is not None and outcome.status != constants.FAILED:
             outcome = dataclasses.replace(outcome, status=forced.status)
         return outcome
@@ -159,7 +202,9 @@ class Engine:
     def _process(self, run: dict[str, Any]) -> Outcome:
         record = self.store.get_file(run["file_id"], with_data=True)
         if record is None:
-            return Outcome(constants.FAILED, failure_reason="FILE_NOT_FOUND", failure_message="The file was deleted.")
+            return Outcome(
+                constants.FAILED, failure_reason="FILE_NOT_FOUND", failure_message="The file was deleted."
+            )
         try:
             text = self._text(record)
         except parsing.ParseError as exc:
@@ -191,4 +236,6 @@ def _download(url: str, opener: Callable[..., Any] = urllib.request.urlopen) -> 
         with opener(url, timeout=15) as response:
             return response.read()
     except OSError as exc:
-        raise parsing.ParseError("FILE_DOWNLOAD_FAILED", f"The file URL could not be downloaded: {exc}") from exc
+        raise parsing.ParseError(
+            "FILE_DOWNLOAD_FAILED", f"The file URL could not be downloaded: {exc}"
+        ) from exc

@@ -45,17 +45,30 @@ _MONTH = "|".join(sorted((re.escape(m) for m in rules.MONTHS), key=len, reverse=
 DATE_PATTERNS = [
     ("ymd", re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")),
     ("num", re.compile(r"(?<![\d.])(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?![\d])")),
-    ("dmy", re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?[\s\-]*(?<![a-z])({_MONTH})\.?(?![a-z])"
-                       rf"[\s\-,.]*(\d{{4}})(?!\d)", _FLAGS)),
-    ("mdy", re.compile(rf"(?<![a-z])({_MONTH})\.?(?![a-z])\s*(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(\d{{4}})(?!\d)",
-                       _FLAGS)),
+    (
+        "dmy",
+        re.compile(
+            rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?[\s\-]*(?<![a-z])({_MONTH})\.?(?![a-z])"
+            rf"[\s\-,.]*(\d{{4}})(?!\d)",
+            _FLAGS,
+        ),
+    ),
+    (
+        "mdy",
+        re.compile(
+            rf"(?<![a-z])({_MONTH})\.?(?![a-z])\s*(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(\d{{4}})(?!\d)", _FLAGS
+        ),
+    ),
 ]
 AMOUNT = re.compile(
     r"(?<![\d.,])(-?(?:\d{1,3}(?:(?:[,.'’]|[ \u00a0\u202f])\d{3})+|\d+)(?:[.,]\d{1,2})?)(?![\d%]|[.,]\d)"
 )
 _SYMBOLS = sorted(rules.CURRENCY_SYMBOLS, key=len, reverse=True)
-CURRENCY = re.compile("|".join(
-    (rf"(?<![A-Za-z]){re.escape(s)}(?![A-Za-z])" if s[0].isalpha() else re.escape(s)) for s in _SYMBOLS))
+CURRENCY = re.compile(
+    "|".join(
+        (rf"(?<![A-Za-z]){re.escape(s)}(?![A-Za-z])" if s[0].isalpha() else re.escape(s)) for s in _SYMBOLS
+    )
+)
 CURRENCY_WORDS = [(re.compile(rf"\b(?:{p})\b", _FLAGS), code) for p, code in rules.CURRENCY_WORDS.items()]
 ISSUER_LABEL = re.compile(rules.ISSUER_LABELS + r"\s*(.+)", _FLAGS)
 COMPANY = re.compile(rules.COMPANY_SUFFIX, _FLAGS)
@@ -101,7 +114,7 @@ def parse_amount(token: str) -> Optional[float]:
     token = token.lstrip("-")
     last = max(token.rfind("."), token.rfind(","))
     if last >= 0 and len(token) - last - 1 in (1, 2):
-        whole, frac = token[:last], token[last + 1:]
+        whole, frac = token[:last], token[last + 1 :]
     else:
         whole, frac = token, "0"
     whole = re.sub(r"[.,]", "", whole)
@@ -113,8 +126,8 @@ def parse_amount(token: str) -> Optional[float]:
 
 def currency_at(text: str, start: int, end: int) -> Optional[str]:
     """The currency marker right before or after the span, if any."""
-    before = CURRENCY.search(text[max(0, start - 5):start].rstrip()[-4:] or " ")
-    after = CURRENCY.match(text[end:end + 6].lstrip())
+    before = CURRENCY.search(text[max(0, start - 5) : start].rstrip()[-4:] or " ")
+    after = CURRENCY.match(text[end : end + 6].lstrip())
     m = after or before
     return rules.CURRENCY_SYMBOLS[m.group(0)] if m else None
 
@@ -158,15 +171,15 @@ def _labelled(lines: list[str], labels, negative, after, before, alone) -> list[
     for i, line in enumerate(lines):
         for rank, pattern in labels:
             for m in pattern.finditer(line):
-                window = line[max(0, m.start() - 12):m.end() + 14]
+                window = line[max(0, m.start() - 12) : m.end() + 14]
                 if negative is not None and negative.search(window):
                     continue
-                rest = line[m.end():]
+                rest = line[m.end() :]
                 value = after(rest) if re.search(r"\w", rest) else None
                 if value is None and not re.search(r"\w", rest):
-                    value = before(line[:m.start()])
+                    value = before(line[: m.start()])
                 if value is None and not re.search(r"\w", rest):
-                    following = [ln for ln in lines[i + 1:i + 4] if ln.strip()]
+                    following = [ln for ln in lines[i + 1 : i + 4] if ln.strip()]
                     for candidate in following[:3]:
                         value = _only(alone, candidate)
                         if value is not None:
@@ -200,8 +213,12 @@ def _issuer(lines: list[str]) -> Optional[tuple[int, str]]:
     for i, line in enumerate(lines):
         words = line.strip()
         labelled = any(p.search(words) for _, p in NUMBER_LABELS + DATE_LABELS + TOTAL_LABELS)
-        if re.search(r"[A-Za-z]{2}", words) and not labelled and not re.search(r"\d", words) and not re.fullmatch(
-                r"(?i)(tax\s+)?(invoice|facture|factuur|rechnung|receipt)\W*", words):
+        if (
+            re.search(r"[A-Za-z]{2}", words)
+            and not labelled
+            and not re.search(r"\d", words)
+            and not re.fullmatch(r"(?i)(tax\s+)?(invoice|facture|factuur|rechnung|receipt)\W*", words)
+        ):
             return i, words
     return None
 
@@ -225,13 +242,19 @@ def extract_invoice(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
         dates = find_dates(s, month_first)
         return dates[-1][2] if dates else None
 
-    numbers = _labelled(lines, NUMBER_LABELS, None, _pick_number, lambda s: _pick_number(s, True),
-                        lambda s: _pick_number(s) if len(s.split()) == 1 else None)
+    numbers = _labelled(
+        lines,
+        NUMBER_LABELS,
+        None,
+        _pick_number,
+        lambda s: _pick_number(s, True),
+        lambda s: _pick_number(s) if len(s.split()) == 1 else None,
+    )
     numbers += [(2, i, m.group(1)) for i, line in enumerate(lines) if (m := HASH_NUMBER.match(line))]
     dates = _labelled(lines, DATE_LABELS, DATE_NEGATIVE, one_date, last_date, one_date)
     for rank, i, _ in numbers:
         link = DATE_AFTER_NUMBER.search(lines[i])
-        if rank >= 3 and link and (iso := one_date(lines[i][link.end():])):
+        if rank >= 3 and link and (iso := one_date(lines[i][link.end() :])):
             dates.append((2, i, iso))
     if not dates:
         dates = [(0, i, iso) for i, line in enumerate(lines) for iso in [one_date(line)] if iso][:1]

@@ -43,7 +43,13 @@ import extendpipe.constants as constants
 from .errors import ApiError, bad_request
 from .server import Reply
 
-OUTCOME_STATUSES = (constants.FAILED, constants.NEEDS_REVIEW, constants.REJECTED, constants.PROCESSED, "STUCK")
+OUTCOME_STATUSES = (
+    constants.FAILED,
+    constants.NEEDS_REVIEW,
+    constants.REJECTED,
+    constants.PROCESSED,
+    "STUCK",
+)
 _ids = itertools.count(1)
 
 
@@ -81,7 +87,10 @@ class Fault:
         if self.status is None:
             return Reply(200, committed, delay=self.delay)
         code = self.code or (constants.RATE_LIMIT_EXCEEDED if self.status == 429 else None)
-        body: dict[str, Any] = {"success": False, "error": self.message or f"Injected fault: HTTP {self.status}"}
+        body: dict[str, Any] = {
+            "success": False,
+            "error": self.message or f"Injected fault: HTTP {self.status}",
+        }
         if code:
             body["code"] = code
         headers = {}
@@ -176,8 +185,14 @@ class Faults:
         if key == ("GET", "/_emulator/health"):
             return Reply(200, {"success": True})
         if key == ("GET", "/_emulator/faults"):
-            return Reply(200, {"success": True, "faults": [asdict(f) for f in self.faults],
-                               "outcomes": [asdict(o) for o in self._outcomes]})
+            return Reply(
+                200,
+                {
+                    "success": True,
+                    "faults": [asdict(f) for f in self.faults],
+                    "outcomes": [asdict(o) for o in self._outcomes],
+                },
+            )
         if key == ("DELETE", "/_emulator/faults"):
             self.clear()
             return Reply(200, {"success": True})
@@ -187,8 +202,12 @@ class Faults:
                 fields = {names.get(k, k): v for k, v in body.items()}
                 return Reply(200, {"success": True, "fault": asdict(self.add(**fields))})
             if key == ("POST", "/_emulator/outcomes"):
-                names = {"workflowId": "workflow_id", "nameContains": "name_contains",
-                         "failureReason": "failure_reason", "failureMessage": "failure_message"}
+                names = {
+                    "workflowId": "workflow_id",
+                    "nameContains": "name_contains",
+                    "failureReason": "failure_reason",
+                    "failureMessage": "failure_message",
+                }
                 fields = {names.get(k, k): v for k, v in body.items()}
                 return Reply(200, {"success": True, "outcome": asdict(self.force_outcome(**fields))})
         except (TypeError, ValueError) as exc:

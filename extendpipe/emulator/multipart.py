@@ -27,6 +27,11 @@ def parse_multipart(content_type: str, body: bytes) -> list[Part]:
     parts = []
     for part in message.iter_parts():
         payload = part.get_payload(decode=True)
-        parts.append(Part(part.get_param("name", header="content-disposition"), part.get_filename(),
-                          payload if payload is not None else b""))
+        parts.append(
+            Part(
+                part.get_param("name", header="content-disposition"),
+                part.get_filename(),
+                payload if payload is not None else b"",
+            )
+        )
     return parts

@@ -58,7 +58,7 @@ def decode(token: str) -> tuple[str, int, str]:
         raise TokenError("nextPageToken is malformed") from exc
     if not payload.startswith(MAGIC) or len(payload) < len(MAGIC) + 12 or len(suffix) != 9:
         raise TokenError("nextPageToken is malformed")
-    body = payload[len(MAGIC):]
+    body = payload[len(MAGIC) :]
     snapshot_id = body[:8].hex()
     (position,) = struct.unpack(">I", body[8:12])
     return snapshot_id, position, suffix[:8].hex()

@@ -43,8 +43,12 @@ class Bucket:
 
 
 class RateLimiter:
-    def __init__(self, rps: dict[str, Optional[float]], runs_per_minute: Optional[int],
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        rps: dict[str, Optional[float]],
+        runs_per_minute: Optional[int],
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.clock = clock
         self.buckets = {cat: Bucket(rate, clock) for cat, rate in rps.items() if rate}
         self.runs_per_minute = runs_per_minute
@@ -52,16 +56,19 @@ class RateLimiter:
         self.lock = threading.Lock()
 
     @classmethod
-    def from_setting(cls, setting: Union[str, dict[str, Any], None], clock: Callable[[], float] = time.monotonic
-                     ) -> Optional["RateLimiter"]:
+    def from_setting(
+        cls, setting: Union[str, dict[str, Any], None], clock: Callable[[], float] = time.monotonic
+    ) -> Optional[RateLimiter]:
         if setting is None or setting == "none":
             return None
         if isinstance(setting, RateLimiter):
             return setting
         if isinstance(setting, str):
             if setting not in constants.RATE_LIMIT_PLANS:
-                raise ValueError(f"unknown rate-limit plan {setting!r}; use one of "
-                                 f"{', '.join(constants.RATE_LIMIT_PLANS)} or none")
+                raise ValueError(
+                    f"unknown rate-limit plan {setting!r}; use one of "
+                    f"{', '.join(constants.RATE_LIMIT_PLANS)} or none"
+                )
             setting = constants.RATE_LIMIT_PLANS[setting]
         base = setting.get("rps")
         rps = {cat: setting.get(f"{cat.lower()}_rps", base) for cat in CATEGORIES}
@@ -89,14 +96,23 @@ class RateLimiter:
                 if freed + count <= self.runs_per_minute:
                     wait = stamp + 60 - current
                     break
-            raise self._limited(f"Rate limit exceeded: more than {self.runs_per_minute} runs per minute", wait)
+            raise self._limited(
+                f"Rate limit exceeded: more than {self.runs_per_minute} runs per minute", wait
+            )
         self.recent_runs.append((current, count))
 
     @staticmethod
     def _limited(message: str, wait: float) -> ApiError:
         wait = max(wait, 0.001)
-        return ApiError(429, message, constants.RATE_LIMIT_EXCEEDED, headers={
-            "Retry-After": str(max(1, math.ceil(wait))), "retry-after-ms": str(math.ceil(wait * 1000))})
+        return ApiError(
+            429,
+            message,
+            constants.RATE_LIMIT_EXCEEDED,
+            headers={
+                "Retry-After": str(max(1, math.ceil(wait))),
+                "retry-after-ms": str(math.ceil(wait * 1000)),
+            },
+        )
 
 
 def _count_inputs(body: Any) -> int:

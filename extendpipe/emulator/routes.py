@@ -50,10 +50,17 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., dict[str, Any]]]] = [
     ("GET", re.compile(r"^/workflow_runs$"), lambda b, r: b.list_runs(r.query)),
     ("POST", re.compile(r"^/workflow_runs/batch$"), lambda b, r: b.batch(_json_body(r))),
     ("GET", re.compile(r"^/workflow_runs/(?P<run_id>[^/]+)$"), lambda b, r, run_id: b.get_run(run_id)),
-    ("POST", re.compile(r"^/workflow_runs/(?P<run_id>[^/]+)$"),
-     lambda b, r, run_id: b.update_run(run_id, _json_body(r))),
+    (
+        "POST",
+        re.compile(r"^/workflow_runs/(?P<run_id>[^/]+)$"),
+        lambda b, r, run_id: b.update_run(run_id, _json_body(r)),
+    ),
     ("DELETE", re.compile(r"^/workflow_runs/(?P<run_id>[^/]+)$"), lambda b, r, run_id: b.delete_run(run_id)),
-    ("POST", re.compile(r"^/workflow_runs/(?P<run_id>[^/]+)/cancel$"), lambda b, r, run_id: b.cancel_run(run_id)),
+    (
+        "POST",
+        re.compile(r"^/workflow_runs/(?P<run_id>[^/]+)/cancel$"),
+        lambda b, r, run_id: b.cancel_run(run_id),
+    ),
 ]
 
 
@@ -69,8 +76,11 @@ def dispatch(backend, request: Request) -> dict[str, Any]:
             continue
         return handler(backend, request, **match.groupdict())
     if allowed:
-        raise ApiError(405, f"Method {request.method} not allowed on {request.path}",
-                       headers={"Allow": ", ".join(sorted(set(allowed)))})
+        raise ApiError(
+            405,
+            f"Method {request.method} not allowed on {request.path}",
+            headers={"Allow": ", ".join(sorted(set(allowed)))},
+        )
     raise ApiError(404, f"No route for {request.method} {request.path}")
 
 

@@ -8,12 +8,15 @@ from typing import Any, Optional
 
 import extendpipe.constants as constants
 
-from . import pagination, parsing, render
+from . import listing, parsing, render
 from .engine import Engine
 from .errors import bad_request, not_found
 from .ids import new_id, now
 from .store import Store
 from .workflows import Workflows
+
+# One run input: (file id, new file record to insert or None, run name or None).
+Input = tuple[str, Optional[dict[str, Any]], Optional[str]]
 
 
 def _is_int(value: Any) -> bool:
@@ -34,8 +37,14 @@ class Backend:
         if file_type is None:
             raise bad_request(f"File type not supported: {name}", constants.FILE_TYPE_NOT_SUPPORTED)
         stamp = now()
-        record = {"id": new_id(constants.FILE_ID_PREFIX), "name": name, "type": file_type, "data": data,
-                  "created_at": stamp, "updated_at": stamp}
+        record = {
+            "id": new_id(constants.FILE_ID_PREFIX),
+            "name": name,
+            "type": file_type,
+            "data": data,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
         self.store.insert_file(record)
         return {"success": True, "file": render.file_json(record)}
 
@@ -47,9 +56,17 @@ class Backend:
             try:
                 text, pages = parsing.extract_text(record["type"], record["data"])
             except parsing.ParseError as exc:
-                raise bad_request(exc.message, exc.reason if exc.reason in (
-                    constants.CORRUPT_FILE, constants.FILE_TYPE_NOT_SUPPORTED,
-                    constants.PASSWORD_PROTECTED_FILE) else None) from exc
+                raise bad_request(
+                    exc.message,
+                    exc.reason
+                    if exc.reason
+                    in (
+                        constants.CORRUPT_FILE,
+                        constants.FILE_TYPE_NOT_SUPPORTED,
+                        constants.PASSWORD_PROTECTED_FILE,
+                    )
+                    else None,
+                ) from exc
             self.store.update_file(file_id, raw_text=text, page_count=pages, updated_at=now())
             record = self.store.get_file(file_id) or record
         return {"success": True, "file": render.file_json(record, raw_text=raw_text)}
@@ -64,8 +81,8 @@ class Backend:
             raise not_found(f"Workflow run {run_id} not found")
         return run
 
-    def _inputs(self, body: dict[str, Any]) -> list[tuple[str, Optional[dict[str, Any]]]]:
-        """[(file_id or '', new file record or None)] for each input; validates files/rawTexts."""
+    def _inputs(self, body: dict[str, Any]) -> list[Input]:
+        """(file id, new file record or None, run name or None) per input; validates files/rawTexts."""
         files, raw_texts = body.get("files"), body.get("rawTexts")
         if files is not None and raw_texts is not None:
             raise bad_request("Provide either files or rawTexts, not both")
@@ -76,21 +93,29 @@ class Backend:
         if not isinstance(items, list) or not items:
             raise bad_request(f"{field} must be a non-empty array")
         if len(items) > constants.MAX_FILES_PER_RUN_REQUEST:
-            raise bad_request(f"{field} holds {len(items)} items; at most {constants.MAX_FILES_PER_RUN_REQUEST}"
-                              " are allowed per request (use the batch endpoint for more)")
+            raise bad_request(
+                f"{field} holds {len(items)} items; at most {constants.MAX_FILES_PER_RUN_REQUEST}"
+                " are allowed per request (use the batch endpoint for more)"
+            )
         if files is None:
             return [self._raw_text_input(text, f"rawTexts[{i}]") for i, text in enumerate(items)]
         return [self._file_input(item, f"files[{i}]") for i, item in enumerate(items)]
 
-    def _raw_text_input(self, text: Any, where: str) -> tuple[str, dict[str, Any]]:
+    def _raw_text_input(self, text: Any, where: str) -> Input:
         if not isinstance(text, str):
             raise bad_request(f"{where} must be a string")
         stamp = now()
-        record = {"id": new_id(constants.FILE_ID_PREFIX), "name": "raw_text.txt", "type": "TXT",
-                  "data": text.encode("utf-8"), "created_at": stamp, "updated_at": stamp}
-        return record["id"], record
+        record = {
+            "id": new_id(constants.FILE_ID_PREFIX),
+            "name": "raw_text.txt",
+            "type": "TXT",
+            "data": text.encode("utf-8"),
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        return record["id"], record, None
 
-    def _file_input(self, item: Any, where: str) -> tuple[str, Optional[dict[str, Any]]]:
+    def _file_input(self, item: Any, where: str) -> Input:
         if not isinstance(item, dict):
             raise bad_request(f"{where} must be an object with fileId or fileUrl")
         file_id, file_url, file_name = item.get("fileId"), item.get("fileUrl"), item.get("fileName")
@@ -101,14 +126,20 @@ class Backend:
         if file_id is not None:
             if not isinstance(file_id, str) or self.store.get_file(file_id) is None:
                 raise bad_request(f"{where}.fileId: file {file_id} not found")
-            return file_id, None
+            return file_id, None, file_name  # fileName names the run; the shared file keeps its name
         if not isinstance(file_url, str) or not file_url.startswith(("http://", "https://")):
             raise bad_request(f"{where}.fileUrl must be an http(s) URL")
         name = file_name or posixpath.basename(urllib.parse.urlparse(file_url).path) or "file"
         stamp = now()
-        record = {"id": new_id(constants.FILE_ID_PREFIX), "name": name, "type": None, "url": file_url,
-                  "created_at": stamp, "updated_at": stamp}
-        return record["id"], record
+        record = {
+            "id": new_id(constants.FILE_ID_PREFIX),
+            "name": name,
+            "type": None,
+            "url": file_url,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        return record["id"], record, None
 
     def validate_common(self, body: Any) -> tuple[str, Optional[str], Optional[dict[str, Any]]]:
         if not isinstance(body, dict):
@@ -126,28 +157,46 @@ class Backend:
             raise bad_request("metadata must be an object")
         return workflow_id, version, metadata
 
-    def create_runs(self, body: Any, *, batch_id: Optional[str] = None,
-                    inputs: Optional[list] = None, priority: Optional[int] = None) -> list[dict[str, Any]]:
+    def create_runs(
+        self,
+        body: Any,
+        *,
+        batch_id: Optional[str] = None,
+        inputs: Optional[list] = None,
+        priority: Optional[int] = None,
+    ) -> list[dict[str, Any]]:
         workflow_id, version, metadata = self.validate_common(body)
         if priority is None:
             priority = body.get("priority", constants.DEFAULT_PRIORITY)
             if not _is_int(priority) or not constants.MIN_PRIORITY <= priority <= constants.MAX_PRIORITY:
-                raise bad_request(f"priority must be an integer from {constants.MIN_PRIORITY} to "
-                                  f"{constants.MAX_PRIORITY}")
+                raise bad_request(
+                    f"priority must be an integer from {constants.MIN_PRIORITY} to {constants.MAX_PRIORITY}"
+                )
         workflow = self.workflows.resolve(workflow_id, version)
-        pairs = inputs if inputs is not None else [(fid, rec, metadata) for fid, rec in self._inputs(body)]
-        new_files = [rec for _, rec, _ in pairs if rec is not None]
+        if inputs is None:
+            inputs = [(fid, rec, name, metadata) for fid, rec, name in self._inputs(body)]
+        new_files = [rec for _, rec, _, _ in inputs if rec is not None]
         names = {rec["id"]: rec["name"] for rec in new_files}
         stamp = now()
         runs = []
-        for file_id, _, run_metadata in pairs:
-            name = names.get(file_id) or (self.store.get_file(file_id) or {}).get("name", "file")
-            runs.append({
-                "id": new_id(constants.WORKFLOW_RUN_ID_PREFIX), "workflow_id": workflow_id,
-                "workflow_name": workflow.name, "workflow_version": workflow.version, "name": name,
-                "status": constants.PENDING, "metadata": run_metadata or {}, "file_id": file_id,
-                "batch_id": batch_id, "priority": priority, "created_at": stamp, "updated_at": stamp,
-            })
+        for file_id, _, run_name, run_metadata in inputs:
+            name = run_name or names.get(file_id) or (self.store.get_file(file_id) or {}).get("name", "file")
+            runs.append(
+                {
+                    "id": new_id(constants.WORKFLOW_RUN_ID_PREFIX),
+                    "workflow_id": workflow_id,
+                    "workflow_name": workflow.name,
+                    "workflow_version": workflow.version,
+                    "name": name,
+                    "status": constants.PENDING,
+                    "metadata": run_metadata or {},
+                    "file_id": file_id,
+                    "batch_id": batch_id,
+                    "priority": priority,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+            )
         self.store.insert_runs(runs, new_files)
         self.engine.notify()
         return runs
@@ -163,8 +212,10 @@ class Backend:
         if not isinstance(items, list) or not items:
             raise bad_request("inputs must be a non-empty array")
         if len(items) > constants.MAX_BATCH_INPUTS:
-            raise bad_request(f"inputs holds {len(items)} items; at most {constants.MAX_BATCH_INPUTS} are allowed")
-        triples = []
+            raise bad_request(
+                f"inputs holds {len(items)} items; at most {constants.MAX_BATCH_INPUTS} are allowed"
+            )
+        quads = []
         for i, item in enumerate(items):
             where = f"inputs[{i}]"
             if not isinstance(item, dict) or (item.get("file") is None) == (item.get("rawText") is None):
@@ -173,12 +224,12 @@ class Backend:
             if metadata is not None and not isinstance(metadata, dict):
                 raise bad_request(f"{where}.metadata must be an object")
             if item.get("file") is not None:
-                file_id, record = self._file_input(item["file"], f"{where}.file")
+                file_id, record, name = self._file_input(item["file"], f"{where}.file")
             else:
-                file_id, record = self._raw_text_input(item["rawText"], f"{where}.rawText")
-            triples.append((file_id, record, metadata))
+                file_id, record, name = self._raw_text_input(item["rawText"], f"{where}.rawText")
+            quads.append((file_id, record, name, metadata))
         batch_id = new_id("batch_")
-        self.create_runs(body, batch_id=batch_id, inputs=triples, priority=constants.BATCH_PRIORITY)
+        self.create_runs(body, batch_id=batch_id, inputs=quads, priority=constants.BATCH_PRIORITY)
         return {"success": True, "batchId": batch_id}
 
     def get_run(self, run_id: str) -> dict[str, Any]:
@@ -199,12 +250,16 @@ class Backend:
     def cancel_run(self, run_id: str) -> dict[str, Any]:
         run = self._require_run(run_id)
         cancellable = (constants.PENDING, constants.PROCESSING)
+        stamp = now()
         if run["status"] not in cancellable or not self.store.update_run(
-                run_id, only_if_status=cancellable, status=constants.CANCELLING, updated_at=now()):
+            run_id, only_if_status=cancellable, status=constants.CANCELLING, updated_at=stamp
+        ):
             current = (self.store.get_run(run_id) or run)["status"]
             raise bad_request(f"Workflow run {run_id} cannot be cancelled: its status is {current}")
         self.engine.notify()
-        return self.get_run(run_id)
+        # Answer with the state this request committed: CANCELLING (the janitor may already have moved on).
+        answer = self._run_json({**run, "status": constants.CANCELLING, "updated_at": stamp})
+        return {"success": True, "workflowRun": answer}
 
     def delete_run(self, run_id: str) -> dict[str, Any]:
         if not self.store.delete_run(run_id):
@@ -212,40 +267,4 @@ class Backend:
         return {"success": True, "workflowRunId": run_id, "message": "Workflow run deleted successfully."}
 
     def list_runs(self, query: dict[str, list[str]]) -> dict[str, Any]:
-        params = {key: values[-1] for key, values in query.items() if values}
-        status = params.get("status")
-        if status is not None and status not in constants.ALL_STATUSES:
-            raise bad_request(f"status must be one of {', '.join(constants.ALL_STATUSES)}")
-        params.setdefault("sortBy", "updatedAt")
-        params.setdefault("sortDir", "desc")
-        if params["sortBy"] not in ("updatedAt", "createdAt"):
-            raise bad_request("sortBy must be updatedAt or createdAt")
-        if params["sortDir"] not in ("asc", "desc"):
-            raise bad_request("sortDir must be asc or desc")
-        size_text = params.get("maxPageSize", str(constants.DEFAULT_PAGE_SIZE))
-        if not size_text.isdigit() or not constants.MIN_PAGE_SIZE <= int(size_text) <= constants.MAX_PAGE_SIZE:
-            raise bad_request(f"maxPageSize must be an integer from {constants.MIN_PAGE_SIZE} to "
-                              f"{constants.MAX_PAGE_SIZE}")
-        size = int(size_text)
-        fhash = pagination.filter_hash(params)
-        token = params.get("nextPageToken")
-        if token:
-            try:
-                snapshot_id, position, token_hash = pagination.decode(token)
-            except pagination.TokenError as exc:
-                raise bad_request(f"{exc} (URL-encode it: it contains + / = characters)") from exc
-            if token_hash != fhash:
-                raise bad_request("nextPageToken was issued for different filters or sort; keep them unchanged")
-            rows, more, stored_hash = self.store.list_next_page(snapshot_id, position, size)
-            if stored_hash is None:
-                raise bad_request("nextPageToken has expired or is unknown; start the listing again")
-            next_position = position + size
-        else:
-            snapshot_id = pagination.new_snapshot_id()
-            rows, more = self.store.list_first_page(params, params["sortBy"], params["sortDir"], size,
-                                                    snapshot_id, fhash, now())
-            next_position = size
-        answer: dict[str, Any] = {"success": True, "workflowRuns": [render.summary_json(r) for r in rows]}
-        if more:
-            answer["nextPageToken"] = pagination.encode(snapshot_id, next_position, fhash)
-        return answer
+        return listing.list_runs(self.store, query)

@@ -12,38 +12,34 @@ import os
 import sqlite3
 import tempfile
 import threading
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-SCHEMA = """
-CREATE TABLE files (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT, data BLOB, url TEXT,
-    raw_text TEXT, page_count INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE TABLE runs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
-    workflow_id TEXT NOT NULL, workflow_name TEXT NOT NULL, workflow_version TEXT NOT NULL,
-    name TEXT NOT NULL, status TEXT NOT NULL, metadata TEXT NOT NULL, file_id TEXT NOT NULL,
-    batch_id TEXT, priority INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-    start_time TEXT, end_time TEXT, failure_reason TEXT, failure_message TEXT,
-    outputs TEXT NOT NULL DEFAULT '[]', step_runs TEXT NOT NULL DEFAULT '[]',
-    claimed INTEGER NOT NULL DEFAULT 0, forced TEXT
-);
-CREATE INDEX runs_queue ON runs (status, priority, seq);
-CREATE INDEX runs_updated ON runs (updated_at, seq);
-CREATE INDEX runs_created ON runs (created_at, seq);
-CREATE TABLE snapshots (snapshot_id TEXT PRIMARY KEY, filter_hash TEXT NOT NULL, created_at TEXT NOT NULL);
-CREATE TABLE snapshot_rows (
-    snapshot_id TEXT NOT NULL, pos INTEGER NOT NULL, run_id TEXT NOT NULL, PRIMARY KEY (snapshot_id, pos)
-) WITHOUT ROWID;
-"""
+from .sqlschema import SCHEMA
 
+INSERT_FILE = (
+    "INSERT INTO files (id, name, type, data, url, raw_text, page_count, created_at, updated_at)"
+    " VALUES (:id, :name, :type, :data, :url, :raw_text, :page_count, :created_at, :updated_at)"
+)
+FILE_DEFAULTS = {"url": None, "data": None, "raw_text": None, "page_count": None}
 JSON_COLUMNS = ("metadata", "outputs", "step_runs")
 SORT_COLUMNS = {"updatedAt": "updated_at", "createdAt": "created_at"}
 RUN_FIELDS = (
-    "id", "workflow_id", "workflow_name", "workflow_version", "name", "status", "metadata", "file_id",
-    "batch_id", "priority", "created_at", "updated_at", "forced",
+    "id",
+    "workflow_id",
+    "workflow_name",
+    "workflow_version",
+    "name",
+    "status",
+    "metadata",
+    "file_id",
+    "batch_id",
+    "priority",
+    "created_at",
+    "updated_at",
+    "forced",
 )
 
 
@@ -79,21 +75,22 @@ class Store:
                 os.unlink(tmp)
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection in a transaction, committed on success. `immediate` takes the write lock up front,
+        so reads and writes in the block see one consistent state (sqlite3 otherwise begins lazily, at
+        the first write, leaving earlier SELECTs outside the transaction)."""
         with closing(sqlite3.connect(self.path, timeout=30)) as conn:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA synchronous=NORMAL")
             with conn:
+                if immediate:
+                    conn.execute("BEGIN IMMEDIATE")
                 yield conn
 
     # Files.
     def insert_file(self, record: dict[str, Any]) -> None:
         with self._tx() as conn:
-            conn.execute(
-                "INSERT INTO files (id, name, type, data, url, raw_text, page_count, created_at, updated_at)"
-                " VALUES (:id, :name, :type, :data, :url, :raw_text, :page_count, :created_at, :updated_at)",
-                {"url": None, "data": None, "raw_text": None, "page_count": None, **record},
-            )
+            conn.execute(INSERT_FILE, {**FILE_DEFAULTS, **record})
 
     def get_file(self, file_id: str, *, with_data: bool = False) -> dict[str, Any] | None:
         columns = "*" if with_data else "id, name, type, url, raw_text, page_count, created_at, updated_at"
@@ -108,7 +105,9 @@ class Store:
         with self._tx() as conn:
             rows = conn.execute(
                 "SELECT id, name, type, url, raw_text, page_count, created_at, updated_at"
-                f" FROM files WHERE id IN ({marks})", file_ids).fetchall()
+                f" FROM files WHERE id IN ({marks})",
+                file_ids,
+            ).fetchall()
         return {row["id"]: dict(row) for row in rows}
 
     def update_file(self, file_id: str, **fields: Any) -> None:
@@ -121,16 +120,13 @@ class Store:
         """Insert new files (raw texts) and runs together: all or nothing."""
         with self._tx() as conn:
             for record in files:
-                conn.execute(
-                    "INSERT INTO files (id, name, type, data, url, raw_text, page_count, created_at, updated_at)"
-                    " VALUES (:id, :name, :type, :data, :url, :raw_text, :page_count, :created_at, :updated_at)",
-                    {"url": None, "data": None, "raw_text": None, "page_count": None, **record},
-                )
+                conn.execute(INSERT_FILE, {**FILE_DEFAULTS, **record})
+            columns, marks = ", ".join(RUN_FIELDS), ", ".join(":" + key for key in RUN_FIELDS)
             for run in runs:
                 values = {key: run.get(key) for key in RUN_FIELDS}
                 values["metadata"] = json.dumps(values["metadata"] or {})
                 conn.execute(
-                    f"INSERT INTO runs ({', '.join(RUN_FIELDS)}) VALUES ({', '.join(':' + k for k in RUN_FIELDS)})",
+                    f"INSERT INTO runs ({columns}) VALUES ({marks})",
                     values,
                 )
 
@@ -150,9 +146,11 @@ class Store:
         with self._tx() as conn:
             return conn.execute(sql, params).rowcount == 1
 
-    def merge_run(self, run_id: str, *, name: str | None, metadata: dict[str, Any] | None, updated_at: str) -> bool:
+    def merge_run(
+        self, run_id: str, *, name: str | None, metadata: dict[str, Any] | None, updated_at: str
+    ) -> bool:
         """Rename a run and merge metadata (incoming keys win) in one transaction."""
-        with self._tx() as conn:
+        with self._tx(immediate=True) as conn:
             row = conn.execute("SELECT name, metadata FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None:
                 return False
@@ -169,13 +167,15 @@ class Store:
 
     def claim_next(self, started_at: str) -> dict[str, Any] | None:
         """Move the first PENDING run (priority, then creation order) to PROCESSING and return it."""
-        with self._claim_lock, self._tx() as conn:
+        with self._claim_lock, self._tx(immediate=True) as conn:
             row = conn.execute(
-                "SELECT id FROM runs WHERE status = 'PENDING' ORDER BY priority, seq LIMIT 1").fetchone()
+                "SELECT id FROM runs WHERE status = 'PENDING' ORDER BY priority, seq LIMIT 1"
+            ).fetchone()
             if row is None:
                 return None
             conn.execute(
-                "UPDATE runs SET status = 'PROCESSING', claimed = 1, start_time = ?, updated_at = ? WHERE id = ?",
+                "UPDATE runs SET status = 'PROCESSING', claimed = 1, start_time = ?, updated_at = ?"
+                " WHERE id = ?",
                 (started_at, started_at, row["id"]),
             )
             claimed = conn.execute("SELECT * FROM runs WHERE id = ?", (row["id"],)).fetchone()
@@ -189,14 +189,19 @@ class Store:
     def recover(self, at: str) -> None:
         """After a restart: interrupted PROCESSING runs go back to PENDING; CANCELLING ones finish."""
         with self._tx() as conn:
-            conn.execute("UPDATE runs SET status = 'PENDING', claimed = 0, start_time = NULL, updated_at = ?"
-                         " WHERE status = 'PROCESSING'", (at,))
+            conn.execute(
+                "UPDATE runs SET status = 'PENDING', claimed = 0, start_time = NULL, updated_at = ?"
+                " WHERE status = 'PROCESSING'",
+                (at,),
+            )
             conn.execute("UPDATE runs SET claimed = 0 WHERE status = 'CANCELLING'")
 
     def count_status(self, statuses: tuple[str, ...]) -> int:
         marks = ",".join("?" * len(statuses))
         with self._tx() as conn:
-            return conn.execute(f"SELECT COUNT(*) FROM runs WHERE status IN ({marks})", statuses).fetchone()[0]
+            return conn.execute(f"SELECT COUNT(*) FROM runs WHERE status IN ({marks})", statuses).fetchone()[
+                0
+            ]
 
     # Listing.
     @staticmethod
@@ -206,13 +211,24 @@ class Store:
             if filters.get(key) is not None:
                 clauses.append(f"{column} = ?")
                 params.append(filters[key])
-        if filters.get("fileNameContains"):
-            clauses.append("instr(lower(name), lower(?)) > 0")
-            params.append(filters["fileNameContains"])
+        if filters.get("fileNameContains"):  # the run's name (fileName) or its file's name
+            clauses.append(
+                "(instr(lower(name), lower(?)) > 0"
+                " OR file_id IN (SELECT id FROM files WHERE instr(lower(name), lower(?)) > 0))"
+            )
+            params += [filters["fileNameContains"]] * 2
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def list_first_page(self, filters: dict[str, str], sort_by: str, sort_dir: str, size: int,
-                        snapshot_id: str, filter_hash: str, at: str) -> tuple[list[dict[str, Any]], bool]:
+    def list_first_page(
+        self,
+        filters: dict[str, str],
+        sort_by: str,
+        sort_dir: str,
+        size: int,
+        snapshot_id: str,
+        filter_hash: str,
+        at: str,
+    ) -> tuple[list[dict[str, Any]], bool]:
         """First page of a listing. When more pages follow, the full ordering is frozen as a snapshot.
 
         Returns (rows, has_more). See `pagination.py` for why pages come from a snapshot.
@@ -221,33 +237,45 @@ class Store:
         column = SORT_COLUMNS[sort_by]
         direction = "DESC" if sort_dir == "desc" else "ASC"
         order = f" ORDER BY {column} {direction}, seq {direction}"
-        with self._tx() as conn:
+        with self._tx(immediate=True) as conn:
             rows = conn.execute(f"SELECT * FROM runs{where}{order} LIMIT ?", (*params, size + 1)).fetchall()
             if len(rows) <= size:
                 return [_row_to_dict(row) for row in rows], False
-            conn.execute("DELETE FROM snapshot_rows WHERE snapshot_id IN"
-                         " (SELECT snapshot_id FROM snapshots WHERE created_at < ?)", (_hours_before(at, 6),))
-            conn.execute("DELETE FROM snapshots WHERE created_at < ?", (_hours_before(at, 6),))
+            cutoff = _hours_before(at, 6)
+            conn.execute(
+                "DELETE FROM snapshot_rows WHERE snapshot_id IN"
+                " (SELECT snapshot_id FROM snapshots WHERE created_at < ?)",
+                (cutoff,),
+            )
+            conn.execute("DELETE FROM snapshots WHERE created_at < ?", (cutoff,))
             conn.execute("INSERT INTO snapshots VALUES (?, ?, ?)", (snapshot_id, filter_hash, at))
             conn.execute(
                 "INSERT INTO snapshot_rows (snapshot_id, pos, run_id)"
                 f" SELECT ?, ROW_NUMBER() OVER ({order.strip()}) - 1, id FROM runs{where}",
                 (snapshot_id, *params),
             )
-        return [_row_to_dict(row) for row in rows[:size]], True
+        rows, _, _ = self.list_next_page(snapshot_id, 0, size)
+        return rows, True
 
-    def list_next_page(self, snapshot_id: str, pos: int, size: int) -> tuple[list[dict[str, Any]], bool, str | None]:
+    def list_next_page(
+        self, snapshot_id: str, pos: int, size: int
+    ) -> tuple[list[dict[str, Any]], bool, str | None]:
         """A later page from a snapshot: (rows, has_more, filter_hash); filter_hash None if unknown."""
-        with self._tx() as conn:
-            snap = conn.execute("SELECT filter_hash FROM snapshots WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
+        with self._tx(immediate=True) as conn:
+            snap = conn.execute(
+                "SELECT filter_hash FROM snapshots WHERE snapshot_id = ?", (snapshot_id,)
+            ).fetchone()
             if snap is None:
                 return [], False, None
             rows = conn.execute(
                 "SELECT runs.* FROM snapshot_rows JOIN runs ON runs.id = snapshot_rows.run_id"
-                " WHERE snapshot_id = ? AND pos >= ? AND pos < ? ORDER BY pos", (snapshot_id, pos, pos + size),
+                " WHERE snapshot_id = ? AND pos >= ? AND pos < ? ORDER BY pos",
+                (snapshot_id, pos, pos + size),
             ).fetchall()
-            more = conn.execute("SELECT 1 FROM snapshot_rows WHERE snapshot_id = ? AND pos >= ? LIMIT 1",
-                                (snapshot_id, pos + size)).fetchone()
+            more = conn.execute(
+                "SELECT 1 FROM snapshot_rows WHERE snapshot_id = ? AND pos >= ? LIMIT 1",
+                (snapshot_id, pos + size),
+            ).fetchone()
         return [_row_to_dict(row) for row in rows], more is not None, snap["filter_hash"]
 
 

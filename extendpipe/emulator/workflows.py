@@ -34,11 +34,18 @@ class Workflow:
     id: str
     name: str
     version: str
-    run: Callable[["Workflow", dict[str, Any], str], Outcome]
+    run: Callable[[Workflow, dict[str, Any], str], Outcome]
 
 
-def processor_run(workflow: Workflow, key: str, name: str, kind: str, config: dict[str, Any],
-                  output: dict[str, Any], file_json: dict[str, Any]) -> dict[str, Any]:
+def processor_run(
+    workflow: Workflow,
+    key: str,
+    name: str,
+    kind: str,
+    config: dict[str, Any],
+    output: dict[str, Any],
+    file_json: dict[str, Any],
+) -> dict[str, Any]:
     """One ProcessorRun (`outputs[]` item) in the 2025-04-21 shape."""
     processor_id = stable_id("dp_", workflow.id, key)
     run_id = new_id("dpr_")
@@ -68,8 +75,15 @@ def generic_invoice(workflow: Workflow, file_json: dict[str, Any], text: str) ->
     """The generic workflow: parse, then extract the invoice fields into one EXTRACT output."""
     values, metadata = extract.extract_invoice(text)
     config = {"baseProcessor": "extraction_light", "schema": extract.OUTPUT_SCHEMA}
-    output = processor_run(workflow, "invoice", "Invoice extraction", "EXTRACT", config,
-                           {"value": values, "metadata": metadata}, file_json)
+    output = processor_run(
+        workflow,
+        "invoice",
+        "Invoice extraction",
+        "EXTRACT",
+        config,
+        {"value": values, "metadata": metadata},
+        file_json,
+    )
     return Outcome(status=constants.PROCESSED, outputs=[output])
 
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
-from emulator_helpers import Api
+
+# Test modules import `emulator_helpers` by name; keep that working under --import-mode=importlib too.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from emulator_helpers import Api  # noqa: E402
 
 
 @pytest.fixture

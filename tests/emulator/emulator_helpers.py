@@ -1,6 +1,5 @@
 """Helpers for emulator tests: a tiny JSON client over real loopback HTTP (urllib3)."""
 
-
 from __future__ import annotations
 
 import json
@@ -23,8 +22,16 @@ class Api:
     def close(self) -> None:
         self.pool.clear()
 
-    def call(self, method: str, path: str, body: Any = None, *, headers: dict | None = None,
-             fields: Any = None, query: dict | None = None) -> tuple[int, Any, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict | None = None,
+        fields: Any = None,
+        query: dict | None = None,
+    ) -> tuple[int, Any, Any]:
         hdrs = dict(self.headers if headers is None else headers)
         kwargs: dict[str, Any] = {}
         if fields is not None:
@@ -39,7 +46,9 @@ class Api:
         return response.status, (json.loads(data) if data else None), response.headers
 
     def upload(self, name: str, data: bytes) -> dict[str, Any]:
-        status, body, _ = self.call("POST", "/files/upload", fields={"file": (name, data, "application/octet-stream")})
+        status, body, _ = self.call(
+            "POST", "/files/upload", fields={"file": (name, data, "application/octet-stream")}
+        )
         assert status == 200, body
         return body["file"]
 

@@ -58,8 +58,10 @@ def defined(tmp_path):
 def test_versions_and_steps(defined):
     emu, api = defined
     latest, v1, needs_review, rejected = (
-        api.create(workflowId="workflow_invoices", rawTexts=["Invoice number: 5\nPO Number: P-9\nQty: 3\n"
-                                                            "Net: 1.234,50\nTotal: 10.00 EUR"])[0],
+        api.create(
+            workflowId="workflow_invoices",
+            rawTexts=["Invoice number: 5\nPO Number: P-9\nQty: 3\nNet: 1.234,50\nTotal: 10.00 EUR"],
+        )[0],
         api.create(workflowId="workflow_invoices", version="1", rawTexts=["Invoice number: 6"])[0],
         api.create(workflowId="workflow_invoices", version="2", rawTexts=["Invoice number: 7"])[0],
         api.create(workflowId="workflow_invoices", rawTexts=["Hello there"])[0],
@@ -77,7 +79,10 @@ def test_versions_and_steps(defined):
     review = api.get_run(needs_review["id"])
     assert review["status"] == constants.NEEDS_REVIEW
     assert {r["name"]: r["valid"] for r in review["stepRuns"][0]["output"]["rules"]} == {
-        "invoice_number is present": True, "po_number is present": False, "document class is accepted": True}
+        "invoice_number is present": True,
+        "po_number is present": False,
+        "document class is accepted": True,
+    }
     assert api.get_run(rejected["id"])["status"] == constants.REJECTED
     from extend_ai.types import WorkflowRun
 
@@ -87,16 +92,22 @@ def test_versions_and_steps(defined):
 
 def test_unknown_workflow_or_version_is_404(defined):
     _, api = defined
-    status, body, _ = api.call("POST", "/workflow_runs", {"workflowId": "workflow_invoices", "version": "9",
-                                                          "rawTexts": ["x"]})
-    assert (status, body) == (404, {"success": False, "error": "Version 9 of workflow workflow_invoices not found"})
+    status, body, _ = api.call(
+        "POST", "/workflow_runs", {"workflowId": "workflow_invoices", "version": "9", "rawTexts": ["x"]}
+    )
+    assert (status, body) == (
+        404,
+        {"success": False, "error": "Version 9 of workflow workflow_invoices not found"},
+    )
     status, body, _ = api.call("POST", "/workflow_runs", {"workflowId": "workflow_other", "rawTexts": ["x"]})
     assert status == 404
 
 
 def test_schema_errors_are_reported_together(tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text("version: 1\nworkflows:\n  - id: wf_1\n    versions:\n      - version: v2\n        steps: []\n")
+    path.write_text(
+        "version: 1\nworkflows:\n  - id: wf_1\n    versions:\n      - version: v2\n        steps: []\n"
+    )
     with pytest.raises(DefinitionsError) as excinfo:
         load_workflows(path)
     message = str(excinfo.value)

@@ -18,7 +18,13 @@ DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "invoices"
 if not DATA.is_dir():
     DATA = Path("/work/shared/data/invoices")
 
-FLOORS = {"invoice_number": 0.85, "invoice_date": 1.0, "total_amount": 1.0, "currency": 1.0, "all_three": 0.85}
+FLOORS = {
+    "invoice_number": 0.85,
+    "invoice_date": 1.0,
+    "total_amount": 1.0,
+    "currency": 1.0,
+    "all_three": 0.85,
+}
 
 
 def _norm_number(value):
@@ -34,7 +40,9 @@ def _matches(field, got, want):
 
 
 def measure(directory: Path) -> tuple[dict[str, float], list[str]]:
-    docs = sorted(p for p in directory.iterdir() if p.suffix in (".pdf", ".txt") and p.with_suffix(".json").exists())
+    docs = sorted(
+        p for p in directory.iterdir() if p.suffix in (".pdf", ".txt") and p.with_suffix(".json").exists()
+    )
     hits = {key: [0, 0] for key in FLOORS}
     misses = []
     for doc in docs:
@@ -42,8 +50,12 @@ def measure(directory: Path) -> tuple[dict[str, float], list[str]]:
         data = doc.read_bytes()
         text, _ = parsing.extract_text(parsing.detect_type(doc.name, data), data)
         value, _ = extract.extract_invoice(text)
-        wanted = {"invoice_number": reference.get("invoice_number"), "invoice_date": reference.get("date"),
-                  "total_amount": reference.get("amount"), "currency": reference.get("currency")}
+        wanted = {
+            "invoice_number": reference.get("invoice_number"),
+            "invoice_date": reference.get("date"),
+            "total_amount": reference.get("amount"),
+            "currency": reference.get("currency"),
+        }
         ok_all = True
         for field, want in wanted.items():
             if want is None:
@@ -62,6 +74,8 @@ def measure(directory: Path) -> tuple[dict[str, float], list[str]]:
 @pytest.mark.skipif(not DATA.is_dir(), reason="the shared real-invoice data is not present")
 def test_real_invoice_extraction_shares():
     shares, misses = measure(DATA)
-    print("\nreal-invoice shares:", json.dumps({k: round(v, 3) for k, v in shares.items()}), *misses, sep="\n")
+    print(
+        "\nreal-invoice shares:", json.dumps({k: round(v, 3) for k, v in shares.items()}), *misses, sep="\n"
+    )
     for field, floor in FLOORS.items():
         assert shares[field] >= floor, (field, shares[field], misses)

@@ -14,7 +14,9 @@ import extendpipe.constants as constants
 def test_injected_429_with_retry_after_then_normal(emulator, api):
     emulator.faults.add(route="POST /workflow_runs", status=429, count=2, retry_after=2)
     for _ in range(2):
-        status, body, headers = api.call("POST", "/workflow_runs", {"workflowId": "workflow_a", "rawTexts": ["x"]})
+        status, body, headers = api.call(
+            "POST", "/workflow_runs", {"workflowId": "workflow_a", "rawTexts": ["x"]}
+        )
         assert status == 429 and headers["Retry-After"] == "2"
         assert body == {"success": False, "error": "Injected fault: HTTP 429", "code": "RATE_LIMIT_EXCEEDED"}
     assert api.call("POST", "/workflow_runs", {"workflowId": "workflow_a", "rawTexts": ["x"]})[0] == 200
@@ -32,7 +34,9 @@ def test_drop_before_commit_creates_nothing(emulator, api):
 def test_answer_lost_after_commit(emulator, api):
     emulator.faults.add(route="POST /workflow_runs", drop=True, after_commit=True)
     with pytest.raises(urllib3.exceptions.ProtocolError):
-        api.call("POST", "/workflow_runs", {"workflowId": "workflow_a", "rawTexts": ["x"], "metadata": {"f": 1}})
+        api.call(
+            "POST", "/workflow_runs", {"workflowId": "workflow_a", "rawTexts": ["x"], "metadata": {"f": 1}}
+        )
     runs = api.call("GET", "/workflow_runs")[1]["workflowRuns"]
     assert len(runs) == 1 and api.get_run(runs[0]["id"])["metadata"] == {"f": 1}
 
@@ -72,13 +76,17 @@ def test_probability_is_seeded(tmp_path):
 
 @pytest.mark.parametrize("status", ["NEEDS_REVIEW", "REJECTED", "FAILED"])
 def test_forced_outcomes(emulator, api, status):
-    emulator.faults.force_outcome(status, count=1, failure_reason="CORRUPT_FILE" if status == "FAILED" else None)
+    emulator.faults.force_outcome(
+        status, count=1, failure_reason="CORRUPT_FILE" if status == "FAILED" else None
+    )
     first, second = api.create(workflowId="workflow_a", rawTexts=["Invoice number: 1", "Invoice number: 2"])
     assert emulator.wait_idle(10)
     got = {api.get_run(r["id"])["status"] for r in (first, second)}
     assert got == {status, "PROCESSED"}
     if status == "FAILED":
-        failed = next(api.get_run(r["id"]) for r in (first, second) if api.get_run(r["id"])["status"] == "FAILED")
+        failed = next(
+            api.get_run(r["id"]) for r in (first, second) if api.get_run(r["id"])["status"] == "FAILED"
+        )
         assert failed["failureReason"] == "CORRUPT_FILE" and failed["failureMessage"]
 
 
@@ -96,8 +104,12 @@ def test_stuck_processing(emulator, api):
 
 
 def test_http_control_api(emulator, api):
-    status, body, _ = api.call("POST", "/_emulator/faults", {"route": "GET /workflow_runs", "status": 429,
-                                                             "retryAfter": 1, "count": 1}, headers={})
+    status, body, _ = api.call(
+        "POST",
+        "/_emulator/faults",
+        {"route": "GET /workflow_runs", "status": 429, "retryAfter": 1, "count": 1},
+        headers={},
+    )
     assert status == 200 and body["fault"]["status"] == 429
     status, _, headers = api.call("GET", "/workflow_runs")
     assert status == 429 and headers["Retry-After"] == "1"

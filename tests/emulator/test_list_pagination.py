@@ -6,7 +6,6 @@ import base64
 from urllib.parse import quote
 
 
-
 def _all_pages(api, query):
     seen, pages, token = [], 0, None
     while True:
@@ -44,8 +43,18 @@ def test_filters_and_sorting(emulator, api):
     assert seen == []
     status, body, _ = api.call("GET", "/workflow_runs", query={"maxPageSize": "1"})
     summary = body["workflowRuns"][0]
-    for key in ("id", "status", "initialRunAt", "startTime", "endTime", "workflowId", "workflowName",
-                "workflowVersionId", "createdAt", "updatedAt"):
+    for key in (
+        "id",
+        "status",
+        "initialRunAt",
+        "startTime",
+        "endTime",
+        "workflowId",
+        "workflowName",
+        "workflowVersionId",
+        "createdAt",
+        "updatedAt",
+    ):
         assert key in summary
     assert summary["workflowVersionId"].startswith("workflow_version_")
     assert "outputs" not in summary
@@ -68,15 +77,26 @@ def test_pagination_token_has_url_special_characters(emulator, api):
 def test_changed_filters_or_garbage_token_are_400(api):
     api.create(workflowId="workflow_a", rawTexts=["a", "b", "c"])
     _, body, _ = api.call("GET", "/workflow_runs", query={"maxPageSize": "1"})
-    status, answer, _ = api.call("GET", "/workflow_runs", query={
-        "maxPageSize": "1", "sortBy": "createdAt", "nextPageToken": body["nextPageToken"]})
+    status, answer, _ = api.call(
+        "GET",
+        "/workflow_runs",
+        query={"maxPageSize": "1", "sortBy": "createdAt", "nextPageToken": body["nextPageToken"]},
+    )
     assert (status, answer["error"]) == (
-        400, "nextPageToken was issued for different filters or sort; keep them unchanged")
+        400,
+        "nextPageToken was issued for different filters or sort; keep them unchanged",
+    )
     bogus = base64.b64encode(b"hello").decode()
     status, answer, _ = api.call("GET", "/workflow_runs", query={"nextPageToken": bogus})
     assert status == 400
-    for query in ({"maxPageSize": "0"}, {"maxPageSize": "1001"}, {"maxPageSize": "x"}, {"sortBy": "name"},
-                  {"sortDir": "up"}, {"status": "DONE"}):
+    for query in (
+        {"maxPageSize": "0"},
+        {"maxPageSize": "1001"},
+        {"maxPageSize": "x"},
+        {"sortBy": "name"},
+        {"sortDir": "up"},
+        {"status": "DONE"},
+    ):
         assert api.call("GET", "/workflow_runs", query=query)[0] == 400, query
 
 
@@ -109,3 +129,17 @@ def test_batch_id_filter(emulator, api):
     api.create(workflowId="workflow_a", rawTexts=["y"])
     _, body, _ = api.call("GET", "/workflow_runs", query={"batchId": "batch_1"})
     assert [r["batchId"] for r in body["workflowRuns"]] == ["batch_1"]
+
+
+def test_file_name_names_the_run_and_both_names_are_searchable(emulator, api):
+    file = api.upload("docs/a.txt", b"Invoice number: 1")
+    first, second = api.create(
+        workflowId="workflow_a",
+        files=[{"fileId": file["id"]}, {"fileId": file["id"], "fileName": "docs/b.txt"}],
+    )
+    assert (first["name"], second["name"]) == ("docs/a.txt", "docs/b.txt")
+    assert second["files"][0]["name"] == "docs/a.txt"
+    _, body, _ = api.call("GET", "/workflow_runs", query={"fileNameContains": "b.txt"})
+    assert [r["id"] for r in body["workflowRuns"]] == [second["id"]]
+    _, body, _ = api.call("GET", "/workflow_runs", query={"fileNameContains": "A.TXT"})
+    assert sorted(r["id"] for r in body["workflowRuns"]) == sorted([first["id"], second["id"]])

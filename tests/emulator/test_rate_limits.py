@@ -20,8 +20,11 @@ def test_get_bucket_limits_and_refills(emulator, api):
     emulator.set_rate_limit(RateLimiter.from_setting({"get_rps": 2, "write_rps": 5}, clock=clock))
     assert [api.call("GET", "/workflow_runs")[0] for _ in range(3)] == [200, 200, 429]
     status, body, headers = api.call("GET", "/workflow_runs")
-    assert status == 429 and body == {"success": False, "code": "RATE_LIMIT_EXCEEDED",
-                                      "error": "Rate limit exceeded: too many GET requests per second"}
+    assert status == 429 and body == {
+        "success": False,
+        "code": "RATE_LIMIT_EXCEEDED",
+        "error": "Rate limit exceeded: too many GET requests per second",
+    }
     assert headers["Retry-After"] == "1" and headers["retry-after-ms"] == "500"
     # Other categories have their own budget.
     assert api.call("POST", "/workflow_runs", {"workflowId": "workflow_a", "rawTexts": ["x"]})[0] == 200

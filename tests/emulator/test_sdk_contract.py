@@ -21,10 +21,16 @@ def sdk(emulator):
 def test_sdk_round_trip(emulator, api, sdk):
     uploaded = sdk.file.upload(file=("acme.txt", INVOICE_TEXT.encode(), "text/plain"))
     assert uploaded.success and uploaded.file.id.startswith("file_") and uploaded.file.type == "TXT"
-    created = sdk.workflow_run.create(workflow_id="workflow_sdk", files=[{"fileId": uploaded.file.id}],
-                                      priority=10, metadata={"source": "sdk"})
+    created = sdk.workflow_run.create(
+        workflow_id="workflow_sdk",
+        files=[{"fileId": uploaded.file.id}],
+        priority=10,
+        metadata={"source": "sdk"},
+    )
     run = created.workflow_runs[0]
-    assert run.status == "PENDING" and run.metadata == {"source": "sdk"} and run.files[0].id == uploaded.file.id
+    assert (
+        run.status == "PENDING" and run.metadata == {"source": "sdk"} and run.files[0].id == uploaded.file.id
+    )
     assert emulator.wait_idle(10)
     got = sdk.workflow_run.get(run.id).workflow_run
     assert got.status == "PROCESSED" and got.workflow.id == "workflow_sdk" and got.reviewed is False
@@ -43,6 +49,17 @@ def test_sdk_round_trip(emulator, api, sdk):
 
     deleted = sdk.workflow_run.delete(run.id)
     assert deleted.success and deleted.workflow_run_id == run.id
+
+
+def test_sdk_batch(emulator, api, sdk):
+    answer = sdk.batch_workflow_run.create(
+        workflow_id="workflow_sdk",
+        inputs=[{"rawText": "Invoice number: 1", "metadata": {"i": 1}}, {"rawText": "Invoice number: 2"}],
+    )
+    assert answer.success and answer.batch_id.startswith("batch_")
+    assert emulator.wait_idle(10)
+    listed = sdk.workflow_run.list(batch_id=answer.batch_id)
+    assert len(listed.workflow_runs) == 2 and {r.status for r in listed.workflow_runs} == {"PROCESSED"}
 
 
 def test_sdk_pagination_encodes_tokens(api, sdk):
@@ -71,7 +88,7 @@ def test_sdk_cancel_and_errors(api, sdk, tmp_path):
 
 
 def test_strict_validation_of_raw_bodies(emulator, api):
-    """The SDK parses leniently; validate raw bodies strictly against its types so required keys are present."""
+    """The SDK parses leniently: validate raw bodies strictly against its types (required keys present)."""
     file = api.upload("a.txt", INVOICE_TEXT.encode())
     File.model_validate(file)
     runs = api.create(workflowId="workflow_x", files=[{"fileId": file["id"]}])
