@@ -201,15 +201,18 @@ class Executor:
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extendpipe")
         interrupted = False
         try:
-            exhausted, next_sweep = False, self.clock()
+            exhausted, next_sweep, started = False, self.clock(), 0
             while not self.stop.is_set():
-                # Keep at most `workers` tasks queued: the plan streams into the pool.
-                while not exhausted and len(pending) < workers:
+                # Keep at most `workers` tasks queued: the plan streams into the pool. The first task
+                # runs alone, so a wrong key or a dead server costs one request, not `workers` of them.
+                limit = 1 if started == 1 and pending else workers
+                while not exhausted and len(pending) < limit:
                     item = next(queue, None)
                     if item is None:
                         exhausted = True
                     else:
                         pending.add(pool.submit(self._task_for(item), item))
+                        started += 1
                 if self.clock() >= next_sweep:
                     self.tracker.sweep()
                     next_sweep = self.clock() + self.settings.poll_interval
