@@ -30,7 +30,7 @@ from extendpipe.plan import PlannedRun, Shard, make_plan
 from extendpipe.reconcile import Reconciler
 from extendpipe.report import build_report, utc_now, write_report
 from extendpipe.results import RunResult
-from extendpipe.target import Target
+from extendpipe.target import EMBEDDED, Target
 
 
 @dataclass
@@ -62,6 +62,11 @@ class ApplyOutcome:
     error: Exception | None
 
 
+def ledger_key(target: Target) -> str | None:
+    """Which journal a target uses: the embedded emulator's, or one per remote base URL."""
+    return None if target.kind == EMBEDDED else target.base_url
+
+
 def exit_code_for(results: list[RunResult], allow_needs_review: bool) -> int:
     return EXIT_OK if all(r.succeeded(allow_needs_review) for r in results) else EXIT_RUNS_FAILED
 
@@ -83,7 +88,7 @@ def _plan(manifest, desired, journal, reconciler, options) -> list[PlannedRun]:
 def plan_manifest(manifest: Manifest, target: Target, options: ApplyOptions) -> tuple[list[PlannedRun], dict]:
     """What apply would do, run by run, and the requests it cost (the server is only read)."""
     desired = list(iter_desired_runs(manifest, allow_outside=options.allow_outside))
-    journal = Ledger(options.state_dir).load()
+    journal = Ledger(options.state_dir, ledger_key(target)).load()
     with _client(target, options) as client:
         reconciler = Reconciler(client)
         plan = _plan(manifest, desired, journal, reconciler, options)
@@ -117,7 +122,7 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
     settings = ExecutorSettings(concurrency=options.concurrency, poll_interval=options.poll_interval,
                                 wait_timeout=options.wait_timeout)
     error: Exception | None = None
-    ledger = Ledger(options.state_dir)
+    ledger = Ledger(options.state_dir, ledger_key(target))
     journal = ledger.load()
     with _client(target, options) as client, ledger:
         reconciler = Reconciler(client)

@@ -177,6 +177,8 @@ class Executor:
                 if exc.status != 404:
                     raise
                 result.planned.reason = "gone from the server"
+                log.warning("%s: run %s is gone from the server; submitting it again", result.desired.path,
+                            planned.run_id)
                 return self._submit(result)
         result.record(run, self.clock())
         result.outcome = REUSED if planned.action in (REUSE, KEEP) else RESUMED

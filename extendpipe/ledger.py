@@ -1,6 +1,9 @@
 """The ledger: an append-only, fsync'd journal of what apply asked the server and what it answered.
 
-One JSON object per line in `STATE_DIR/ledger.jsonl`. The intent is written before every upload
+One JSON object per line, one journal per target: `STATE_DIR/ledger.jsonl` for the embedded
+emulator (whose port changes but whose store lives in the same folder), and
+`STATE_DIR/ledger-<host>-<hash>.jsonl` for any other base URL, so that runs and file ids one
+server knows are never taken for another's. The intent is written before every upload
 and create, the answer after, so a process killed at any instruction leaves a journal that says
 exactly which requests may have reached the server without an answer. A torn last line (the
 process died mid-write) is ignored, never fatal.
@@ -13,16 +16,28 @@ Records (`t` is the type):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 log = logging.getLogger("extendpipe.ledger")
 
 LEDGER_NAME = "ledger.jsonl"
+
+
+def ledger_name(target_key: str | None) -> str:
+    """`ledger.jsonl` for the embedded emulator (None), else one file per base URL."""
+    if not target_key:
+        return LEDGER_NAME
+    host = re.sub(r"[^A-Za-z0-9.-]+", "_", urlsplit(target_key).netloc or "remote")[:60]
+    digest = hashlib.sha256(target_key.rstrip("/").encode()).hexdigest()[:10]
+    return f"ledger-{host}-{digest}.jsonl"
 
 
 class LedgerClosed(RuntimeError):
@@ -52,8 +67,8 @@ class LedgerState:
 class Ledger:
     """Thread-safe appends; `load()` replays the journal into a LedgerState."""
 
-    def __init__(self, state_dir: Path):
-        self.path = Path(state_dir) / LEDGER_NAME
+    def __init__(self, state_dir: Path, target_key: str | None = None):
+        self.path = Path(state_dir) / ledger_name(target_key)
         self._lock = threading.Lock()
         self._fh = None
 

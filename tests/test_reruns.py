@@ -158,3 +158,19 @@ def test_plan_detailed_exitcode(project):
     assert run_cli(["plan", str(folder / "pipeline.yaml"), "--detailed-exitcode"], env).exit_code == 4
     apply(project, "r1.json")
     assert run_cli(["plan", str(folder / "pipeline.yaml"), "--detailed-exitcode"], env).exit_code == 0
+
+
+def test_a_state_folder_shared_by_two_servers_keeps_their_runs_apart(project, emulator, tmp_path_factory):
+    from extendpipe.emulator import Emulator
+
+    folder, env = project
+    apply(project, "r1.json")
+    with Emulator(tmp_path_factory.mktemp("other") / "e.sqlite3") as other:
+        other_env = {**env, "EXTEND_BASE_URL": other.url}
+        doc = plan(project, "--no-reconcile", env_extra=other_env)
+        assert {r["action"] for r in doc["runs"]} == {"submit"}
+        result = run_cli(["apply", str(folder / "pipeline.yaml"), "--report", str(folder / "r2.json"),
+                          "--poll-interval", "0.05"], other_env)
+        assert result.exit_code == 0, result.stderr
+        assert len([r for r in other.requests if r.method == "POST" and r.path == "/workflow_runs"]) == 6
+    assert {r["action"] for r in plan(project)["runs"]} == {"reuse"}  # the first server's journal is intact
