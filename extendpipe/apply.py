@@ -105,12 +105,13 @@ def _requests(client: ExtendClient, reconciler: Reconciler) -> dict:
 def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
                    on_change: Callable[[RunResult], None] | None = None,
                    on_start: Callable[[int], None] | None = None,
-                   on_tick: Callable[[], None] | None = None) -> ApplyOutcome:
+                   on_tick: Callable[[], None] | None = None, desired: list | None = None) -> ApplyOutcome:
     """Run the manifest against the target; always write the report, even when stopped early.
 
     Globs are resolved (and may raise ManifestError) before any request is sent.
     """
-    desired = list(iter_desired_runs(manifest, allow_outside=options.allow_outside))
+    if desired is None:
+        desired = list(iter_desired_runs(manifest, allow_outside=options.allow_outside))
     lock = options.lock
     if lock is not None and options.locked and lock.missing(manifest.steps):
         raise InputError(f"{lock.path}: no locked version for step(s) {', '.join(lock.missing(manifest.steps))} "

@@ -101,7 +101,11 @@ def serve(host, port, db_path, api_keys, workers, processing_delay, strict, allo
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     emulator = Emulator(db_path=db_path, host=host, port=port, api_keys=set(api_keys) or None,
                         workers=workers, processing_delay=processing_delay, strict=strict)
-    url = emulator.start()
+    try:
+        url = emulator.start()
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (hint: stop the other server, "
+                         "or pass --port 0 to pick a free port)") from None
     click.echo(url)
     echo_err(f"Extend emulator listening on {url} (API 2025-04-21, store {db_path}); Ctrl-C stops it")
     try:

@@ -22,6 +22,7 @@ from extendpipe.cli_common import (
     target_options,
 )
 from extendpipe.constants import PROCESSED
+from extendpipe.errors import InputError
 from extendpipe.lockfile import LockFile
 from extendpipe.output import echo_err, summary_lines
 from extendpipe.statelock import StateLock
@@ -179,6 +180,16 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
     options.lock, options.locked = LockFile.for_manifest(manifest), locked
     options.report_path = (Path(report_path) if report_path
                            else options.state_dir / "reports" / f"{Path(opts['manifest_path']).stem}.json")
+    from extendpipe.desired import iter_desired_runs
+    from extendpipe.report import check_writable
+
+    for path, what in ((options.report_path, "report"), (junit_path, "JUnit file")):
+        if path and Path(path).resolve() == manifest.path:
+            raise InputError(f"{path}: that is the manifest (hint: write the {what} somewhere else)")
+        if path:
+            check_writable(Path(path), what)
+    # Resolve every glob before anything starts, so a bad pattern costs no emulator and no request.
+    desired = list(iter_desired_runs(manifest, allow_outside=options.allow_outside))
 
     from extendpipe.progress import Progress
 
@@ -197,7 +208,7 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
 
     with interrupt_handling(), StateLock(options.state_dir), connected(target, options.state_dir) as live:
         outcome = apply_manifest(manifest, live, options, on_change=on_change, on_start=on_start,
-                                 on_tick=progress.tick)
+                                 on_tick=progress.tick, desired=desired)
     progress.finish()
     for line in summary_lines(outcome.report, shown(options.report_path)):
         echo_err(line)

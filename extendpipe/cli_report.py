@@ -46,12 +46,13 @@ def show(path) -> int:
 @report.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Where to write the merged report.")
-def merge(paths, out) -> int:
+@click.option("--partial", is_flag=True, help="Merge even when some shards' reports are missing.")
+def merge(paths, out, partial) -> int:
     """Merge shard reports (apply --shard I/N) into one, as an unsharded apply would have written it."""
     from extendpipe.merge import merge_reports
     from extendpipe.report import write_report
 
-    merged = merge_reports([(p, read_report(p)) for p in paths])
+    merged = merge_reports([(p, read_report(p)) for p in paths], partial=partial)
     write_report(Path(out), merged)
     echo_err(f"merged {len(paths)} report(s), {merged['summary']['total']} run(s) into {out}")
     return 0

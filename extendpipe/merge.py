@@ -8,10 +8,30 @@ from extendpipe.report import summarize
 _SAME_KEYS = ("manifest", "target", "allowNeedsReview", "tool")
 
 
-def merge_reports(reports: list[tuple[str, dict]]) -> dict:
+def check_shards(reports: list[tuple[str, dict]]) -> None:
+    """Shard reports must cover every shard of one split exactly once, or the merge would look complete."""
+    shards = [(path, r.get("shard")) for path, r in reports]
+    if not any(shard for _, shard in shards):
+        return
+    if not all(shard for _, shard in shards):
+        raise InputError("some reports are shards and some are not (hint: merge the reports of one split)")
+    counts = {shard.split("/")[1] for _, shard in shards}
+    if len(counts) != 1:
+        raise InputError(f"the reports come from different splits ({', '.join(sorted(counts))} shards)")
+    total = int(counts.pop())
+    seen = sorted(int(shard.split("/")[0]) for _, shard in shards)
+    missing = sorted(set(range(1, total + 1)) - set(seen))
+    if missing or len(seen) != total:
+        raise InputError(f"shard(s) {', '.join(f'{i}/{total}' for i in missing) or 'repeated'} missing "
+                         "(hint: give every shard's report once, or --partial to merge what there is)")
+
+
+def merge_reports(reports: list[tuple[str, dict]], partial: bool = False) -> dict:
     """`reports` are (path, report) pairs; they must come from one manifest, one target kind."""
     if not reports:
         raise InputError("nothing to merge (hint: give the shard reports)")
+    if not partial:
+        check_shards(reports)
     first_path, first = reports[0]
     for path, report in reports[1:]:
         for key in ("manifest", "allowNeedsReview"):
@@ -45,7 +65,7 @@ def merge_reports(reports: list[tuple[str, dict]]) -> dict:
     return {
         **{key: first[key] for key in _SAME_KEYS},
         "reportVersion": first["reportVersion"],
-        "shard": None,
+        "shard": None if not partial else first.get("shard"),
         "startedAt": min(r["startedAt"] for _, r in reports),
         "finishedAt": max(r["finishedAt"] for _, r in reports),
         "durationSeconds": max(r["durationSeconds"] for _, r in reports),

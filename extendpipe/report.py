@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from extendpipe import __version__
+from extendpipe.errors import InputError
 from extendpipe.results import RunResult
 from extendpipe.schemafiles import load_schema
 
@@ -128,6 +129,25 @@ def write_json_atomic(path: Path, document) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def check_writable(path: Path, what: str) -> None:
+    """Fail before any request when an output file cannot be written (its folder is made if missing)."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "is a folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".check", dir=path.parent)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the {what} there: {exc.strerror or exc} "
+                         f"(hint: choose another path)") from None
+
+
 def write_report(path: Path, report: dict) -> None:
     validate_report(report)
-    write_json_atomic(path, report)
+    try:
+        write_json_atomic(path, report)
+    except OSError as exc:
+        raise InputError(f"{path}: could not write the report: {exc.strerror or exc} (hint: the runs are "
+                         "recorded in the ledger; rerun with another --report to get the report)") from None

@@ -77,3 +77,19 @@ def test_merging_a_shard_twice_is_refused(tmp_path):
     assert result.exit_code == 2
     assert "is also in" in result.stderr
     assert not (tmp_path / "m.json").exists()
+
+
+def test_a_merge_missing_a_shard_is_refused(tmp_path):
+    (tmp_path / "docs").mkdir()
+    for path in SAMPLES.iterdir():
+        shutil.copy(path, tmp_path / "docs" / path.name)
+    (tmp_path / "pipeline.yaml").write_text(MANIFEST)
+    with Emulator(tmp_path / "b.sqlite3") as emu:
+        for i in (1, 2):
+            apply(tmp_path, emu.url, f"state-{i}", f"shard{i}.json", "--shard", f"{i}/4")
+    args = ["report", "merge", str(tmp_path / "shard1.json"), str(tmp_path / "shard2.json"),
+            "-o", str(tmp_path / "m.json")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "shard(s) 3/4, 4/4 missing" in result.stderr
+    assert CliRunner().invoke(cli, [*args, "--partial"]).exit_code == 0
