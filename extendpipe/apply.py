@@ -104,7 +104,7 @@ def _requests(client: ExtendClient, reconciler: Reconciler) -> dict:
 
 def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
                    on_change: Callable[[RunResult], None] | None = None,
-                   on_start: Callable[[int], None] | None = None,
+                   on_start: Callable[[list[PlannedRun]], None] | None = None,
                    on_tick: Callable[[], None] | None = None, desired: list | None = None) -> ApplyOutcome:
     """Run the manifest against the target; always write the report, even when stopped early.
 
@@ -117,8 +117,6 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
         raise InputError(f"{lock.path}: no locked version for step(s) {', '.join(lock.missing(manifest.steps))} "
                          "(hint: run apply without --locked once to record them, and commit the lock file)")
     locked_versions = {s.name: lock.locked_version(s) for s in manifest.steps if lock and lock.locked_version(s)}
-    if on_start:
-        on_start(len(desired))
     started_at, t0 = utc_now(), time.monotonic()
     settings = ExecutorSettings(concurrency=options.concurrency, poll_interval=options.poll_interval,
                                 wait_timeout=options.wait_timeout)
@@ -131,7 +129,10 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
                             reconciler=reconciler, on_change=on_change, on_tick=on_tick,
                             locked_versions=locked_versions)
         try:
-            results = executor.run(_plan(manifest, desired, journal, reconciler, options))
+            plan = _plan(manifest, desired, journal, reconciler, options)
+            if on_start:
+                on_start(plan)
+            results = executor.run(plan)
             exit_code = exit_code_for(results, options.allow_needs_review)
         except ApiError as exc:
             results, exit_code, error = executor.results, EXIT_API, exc

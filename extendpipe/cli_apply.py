@@ -202,9 +202,11 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
                              final=result.final or result.outcome == "error",
                              success=result.succeeded(options.allow_needs_review))
 
-    def on_start(total: int) -> None:
-        echo_err(f"{manifest.name}: {total} run(s) to consider")
-        progress.start(total)
+    def on_start(planned) -> None:
+        counts = Counter(p.action for p in planned)
+        echo_err(f"{manifest.name}: {len(planned)} run(s): "
+                 + (", ".join(f"{n} to {a}" for a, n in sorted(counts.items())) or "nothing to do"))
+        progress.start(len(planned))
 
     with interrupt_handling(), StateLock(options.state_dir), connected(target, options.state_dir) as live:
         outcome = apply_manifest(manifest, live, options, on_change=on_change, on_start=on_start,

@@ -65,6 +65,7 @@ def target_options(fn):
 def connected(target: Target, state_dir: Path):
     """Yield a usable target: starts the embedded emulator when no key is configured."""
     if target.kind != EMBEDDED:
+        echo_err(f"Using the Extend API at {target.base_url} (API version {target.api_version})")
         yield target
         return
     from extendpipe.emulator import Emulator

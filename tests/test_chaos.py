@@ -71,7 +71,7 @@ def test_sigkill_at_random_moments_under_faults_leaves_exactly_one_run_per_file(
                 kills += 1
             proc.wait(timeout=30)
         assert kills >= KILLS // 2, f"only {kills} applies were still running when killed"
-        for final in range(5):  # the faults stay on: an apply may stop with exit 3, and a rerun goes on
+        for _ in range(5):  # the faults stay on: an apply may stop with exit 3, and a rerun goes on
             proc = subprocess.run(apply_cmd("final.json"), cwd=tmp_path, env=env, capture_output=True,
                                   text=True, timeout=300)
             if proc.returncode == 0:

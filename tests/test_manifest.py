@@ -179,9 +179,19 @@ def test_merge_keys_work_and_explicit_keys_win(tmp_path):
 
 
 def test_yaml_11_values_are_fine_where_any_json_value_is_allowed(tmp_path):
-    text = minimal("    metadata: {enabled: yes, ratio: 1.10, day: 2024-01-05, none: ~}\n")
+    text = minimal("    metadata: {enabled: true, ratio: 1.10, day: 2024-01-05, none: ~}\n")
     (step,) = load_manifest(write(tmp_path, text), environ={}).steps
     assert step.metadata == {"enabled": True, "ratio": 1.1, "day": "2024-01-05", "none": None}
+
+
+def test_yaml_11_boolean_words_in_metadata_must_be_quoted(tmp_path):
+    # `country: NO` is the Norway problem: metadata allows booleans, but only `true` and `false` mean one.
+    path = write(tmp_path, minimal("    metadata: {enabled: yes, country: NO}\n"))
+    assert [m.split(": ", 2)[1:] for m in messages(path)] == [
+        ["steps[0].metadata.enabled", "yes is read by YAML as the boolean true, not as text (hint: quote the value: "
+         'enabled: "yes"; write true or false for a boolean)'],
+        ["steps[0].metadata.country", "NO is read by YAML as the boolean false, not as text (hint: quote the value: "
+         'country: "NO"; write true or false for a boolean)']]
 
 
 def test_bom_is_dropped_and_lines_still_count_from_one(tmp_path):

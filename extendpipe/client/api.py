@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from extendpipe.client.pacing import RUN
 from extendpipe.client.transport import READ_RETRY, SUBMIT_RETRY, UPLOAD_RETRY, WRITE_RETRY, Transport, TransportConfig
 from extendpipe.constants import (
+    CANCELLED,
+    CANCELLING,
     MAX_FILES_PER_RUN_REQUEST,
     MAX_PAGE_SIZE,
     PATH_FILES,
     PATH_FILES_UPLOAD,
     PATH_WORKFLOW_RUNS,
 )
-from extendpipe.errors import InputError
+from extendpipe.errors import ApiError, InputError
 
 
 class ExtendClient:
@@ -102,8 +104,24 @@ class ExtendClient:
                                       retry=WRITE_RETRY).body["workflowRun"]
 
     def cancel_run(self, run_id: str) -> dict:
-        return self.transport.request("POST", f"{PATH_WORKFLOW_RUNS}/{run_id}/cancel", json_body={},
-                                      retry=WRITE_RETRY).body["workflowRun"]
+        try:
+            return self.transport.request("POST", f"{PATH_WORKFLOW_RUNS}/{run_id}/cancel", json_body={},
+                                          retry=WRITE_RETRY).body["workflowRun"]
+        except ApiError as exc:
+            # WRITE_RETRY resends a cancel whose answer was lost; the resend is refused (400) because
+            # the first one worked. A run now CANCELLING or CANCELLED is that success.
+            if exc.status != 400 or getattr(exc, "attempts", 1) < 2:
+                raise
+            run = self.get_run(run_id)
+            if run.get("status") not in (CANCELLING, CANCELLED):
+                raise
+            return run
 
     def delete_run(self, run_id: str) -> dict:
-        return self.transport.request("DELETE", f"{PATH_WORKFLOW_RUNS}/{run_id}", retry=WRITE_RETRY).body
+        try:
+            return self.transport.request("DELETE", f"{PATH_WORKFLOW_RUNS}/{run_id}", retry=WRITE_RETRY).body
+        except ApiError as exc:
+            # As for cancel: a resent delete whose first answer was lost finds the run gone (404).
+            if exc.status != 404 or getattr(exc, "attempts", 1) < 2:
+                raise
+            return {"success": True, "workflowRunId": run_id}

@@ -96,10 +96,15 @@ class Pacer:
         self._buckets: dict[str, TokenBucket] = {}
         if limit.rps:
             for category in CATEGORIES:
-                self._buckets[category] = TokenBucket(limit.rps, max(1.0, limit.rps), clock)
+                # No burst: requests go out evenly at the rate, which leaves the server's own burst
+                # allowance as the margin for requests that arrive bunched (threads, network jitter).
+                self._buckets[category] = TokenBucket(limit.rps, 1.0, clock)
         if limit.runs_per_minute:
-            per_second = limit.runs_per_minute / 60.0
-            self._buckets[RUNS_PER_MINUTE] = TokenBucket(per_second, max(1.0, per_second * 5), clock)
+            # Any 60 s can hold `burst + 60 * rate` runs: the rate is chosen so that fits the limit,
+            # as a server counting runs in a sliding minute requires.
+            per_minute = limit.runs_per_minute
+            burst = min(max(1.0, per_minute / 12), per_minute / 2)  # about 5 s at the full rate
+            self._buckets[RUNS_PER_MINUTE] = TokenBucket((per_minute - burst) / 60.0, burst, clock)
         self.waited = 0.0
 
     def acquire(self, category: str, runs: int = 0) -> None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import takewhile
 from urllib.parse import urlencode, urlsplit
 
 import urllib3
@@ -58,6 +60,20 @@ class CappedRetry(urllib3.Retry):
             raise RetryAfterTooLong(seconds, self.max_retry_wait)
         return seconds
 
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        # urllib3 also retries 413/429/503 whenever they carry Retry-After, whatever status_forcelist
+        # says; a create answered 503 may have been committed, so only status_forcelist decides.
+        return self._is_method_retryable(method) and status_code in (self.status_forcelist or ())
+
+    def get_backoff_time(self) -> float:
+        # urllib3 retries the first error at once and without jitter; back off from the first retry:
+        # backoff_factor * 2**(n-1) plus up to backoff_jitter, after n consecutive errors.
+        errors = len(list(takewhile(lambda h: h.redirect_location is None, reversed(self.history))))
+        if errors == 0:
+            return 0.0
+        backoff = self.backoff_factor * 2 ** (errors - 1) + random.random() * self.backoff_jitter
+        return float(max(0.0, min(self.backoff_max, backoff)))
+
 
 def _policy(**kw) -> CappedRetry:
     base = dict(backoff_factor=0.5, backoff_max=30.0, backoff_jitter=0.5, raise_on_status=False,
@@ -98,6 +114,17 @@ class Response:
     attempts: int
 
 
+def check_api_key(api_key: str) -> None:
+    """A key is a token of visible ASCII; anything else cannot go in a header, and the error raised
+    deep in http.client would quote the whole header, key included, into the crash log."""
+    for position, char in enumerate(api_key or "", 1):
+        if not "!" <= char <= "~":
+            what = {"\r": "a carriage return", "\n": "a line break", " ": "a space",
+                    "\t": "a tab"}.get(char, f"the character U+{ord(char):04X}")
+            raise InputError(f"the API key contains {what} at position {position}, which cannot be sent "
+                             "(hint: check EXTEND_API_KEY or the --api-key-file for stray characters)")
+
+
 def check_base_url(base_url: str) -> str:
     """Allow plain http only to loopback; everything else must be https."""
     parts = urlsplit(base_url)
@@ -118,6 +145,7 @@ class Transport:
         self._stats_lock = threading.Lock()
         self.stats: dict[str, int] = {}
         self.base_url = check_base_url(config.base_url)
+        check_api_key(config.api_key)
         kw = {"maxsize": config.pool_size, "block": True,
               "timeout": urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)}
         if self.base_url.startswith("https:"):
@@ -231,17 +259,19 @@ def api_error_from(endpoint: str, status: int, body, request_id: str | None, att
         text += " (hint: set EXTEND_API_KEY or --api-key-file to a valid key)"
     if attempts > 1:
         text += f" after {attempts} attempts"
-    return ApiError(text, status=status, code=code, request_id=request_id, retryable=retryable,
-                    endpoint=endpoint)
+    error = ApiError(text, status=status, code=code, request_id=request_id, retryable=retryable,
+                     endpoint=endpoint)
+    error.attempts = attempts  # >1: an earlier attempt may have acted (api.py reads it for cancel/delete)
+    return error
 
 
 def _transport_error(endpoint: str, reason, config: TransportConfig) -> TransportError:
     if isinstance(reason, ReadTimeoutError):
         what = f"no answer within the {config.read_timeout:g} s read timeout"
-    elif isinstance(reason, (ConnectTimeoutError,)):
-        what = f"could not connect within the {config.connect_timeout:g} s connect timeout"
-    elif isinstance(reason, NewConnectionError):
+    elif isinstance(reason, NewConnectionError):  # before ConnectTimeoutError: urllib3 2 subclasses it
         what = "connection refused or host unreachable"
+    elif isinstance(reason, ConnectTimeoutError):
+        what = f"could not connect within the {config.connect_timeout:g} s connect timeout"
     elif isinstance(reason, ProtocolError):
         what = "the connection was dropped before an answer came"
     else:

@@ -261,7 +261,14 @@ class Builder:
         return value
 
     def check_number(self, node, path, text, value):
-        """Flag numbers no one means: base-60 (`1:30`), octal (`0755`), infinities and NaN."""
+        """Flag values no one means: base-60 (`1:30`), octal (`0755`), infinities and NaN, and in metadata
+        (where any JSON value is allowed, so the schema cannot tell) YAML 1.1 booleans such as `NO` or `off`.
+        """
+        if isinstance(value, bool):
+            if text.lower() not in ("true", "false") and "metadata" in map(str, path[:-1]):
+                self.problem(path, _mark(node), f"{text} is read by YAML as the boolean {str(value).lower()}, "
+                             "not as text", quote_hint(path, text) + "; write true or false for a boolean")
+            return
         if isinstance(value, float) and not math.isfinite(value):
             self.problem(path, _mark(node), f"{text} is not a finite number", quote_hint(path, text))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
