@@ -64,8 +64,10 @@ class ApiError(ExtendpipeError):
 
     exit_code = EXIT_API
 
-    def __init__(self, message, *, status=None, code=None, request_id=None, retryable=False, endpoint=None):
+    def __init__(self, message, *, status=None, code=None, request_id=None, retryable=False, endpoint=None,
+                 attempts=1):
         self.status = status
+        self.attempts = attempts  # >1: an earlier attempt may have acted on the server
         self.code = code
         self.request_id = request_id
         self.retryable = retryable

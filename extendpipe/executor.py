@@ -99,11 +99,11 @@ class Executor:
             result.file_id = self._file_ids.setdefault(sha, uploaded["id"])
         return result.file_id
 
-    def _create(self, result: RunResult, fresh_file: bool = False) -> dict:
+    def _create(self, result: RunResult) -> dict:
         planned, step = result.planned, result.desired.step
         files = raw_texts = None
         if result.desired.raw_text is None:
-            files = [{"fileId": self._file_id_for(result, fresh_file), "fileName": result.desired.path}]
+            files = [{"fileId": result.file_id, "fileName": result.desired.path}]
         else:
             raw_texts = [result.desired.raw_text]
         result.metadata = self._metadata(planned)
@@ -118,6 +118,14 @@ class Executor:
                                        priority=step.priority, metadata=result.metadata)
         return runs[0]
 
+    def _refused(self, result: RunResult, exc: ApiError, journal: bool) -> None:
+        """The server refused this one file (a 4xx about it): a value in the report, not a stop."""
+        if journal:
+            self._journal({"t": "create-refused", "fp": result.planned.fingerprint, "message": str(exc)})
+        result.outcome, result.failure_reason = ERROR, exc.code or f"HTTP_{exc.status}"
+        result.failure_message = str(exc)
+        self.on_change(result)
+
     def _submit(self, result: RunResult) -> None:
         try:
             self._submit_unless_stopped(result)
@@ -125,25 +133,33 @@ class Executor:
             return  # interrupted: the run stays not submitted (or its intent stays in the ledger)
 
     def _submit_unless_stopped(self, result: RunResult) -> None:
+        """Upload (once per content), then create; only a lost create answer is looked up and resent.
+
+        An upload has its own retry policy (repeating one is harmless); when it still fails, the
+        apply stops (exit 3), since the server cannot take files. A refused file is a value.
+        """
         if self.stop.is_set():
             return
         planned = result.planned
         run = None
         fresh_file = False
         while run is None:
+            if result.desired.raw_text is None and (result.file_id is None or fresh_file):
+                try:
+                    self._file_id_for(result, fresh_file)
+                except ApiError as exc:
+                    if exc.status in PER_RUN_CLIENT_ERRORS:
+                        return self._refused(result, exc, journal=False)
+                    raise
             try:
-                run = self._create(result, fresh_file)
+                run = self._create(result)
             except ApiError as exc:
                 if exc.status in PER_RUN_CLIENT_ERRORS and result.file_id in self._earlier_file_ids \
                         and not fresh_file:
                     fresh_file = True  # a file id remembered from an earlier apply may be gone: upload again
                     continue
                 if exc.status in PER_RUN_CLIENT_ERRORS:
-                    self._journal({"t": "create-refused", "fp": planned.fingerprint, "message": str(exc)})
-                    result.outcome, result.failure_reason = ERROR, exc.code or f"HTTP_{exc.status}"
-                    result.failure_message = str(exc)
-                    self.on_change(result)
-                    return
+                    return self._refused(result, exc, journal=True)
                 if not is_ambiguous(exc) or result.desired.raw_text is not None:
                     raise
                 log.warning("%s: %s; looking for the run on the server before resending", result.desired.path, exc)

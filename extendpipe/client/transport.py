@@ -82,7 +82,7 @@ def _policy(**kw) -> CappedRetry:
     return CappedRetry(**base)
 
 
-READ_RETRY = _policy(total=6, connect=4, read=4, status=6, other=2,
+READ_RETRY = _policy(total=6, connect=4, read=2, status=6, other=2,
                      allowed_methods=frozenset({"GET"}), status_forcelist=RETRY_STATUSES)
 SUBMIT_RETRY = _policy(total=6, connect=4, read=0, status=6, other=0,
                        allowed_methods=frozenset({"POST"}), status_forcelist=frozenset({429}))
@@ -259,10 +259,8 @@ def api_error_from(endpoint: str, status: int, body, request_id: str | None, att
         text += " (hint: set EXTEND_API_KEY or --api-key-file to a valid key)"
     if attempts > 1:
         text += f" after {attempts} attempts"
-    error = ApiError(text, status=status, code=code, request_id=request_id, retryable=retryable,
-                     endpoint=endpoint)
-    error.attempts = attempts  # >1: an earlier attempt may have acted (api.py reads it for cancel/delete)
-    return error
+    return ApiError(text, status=status, code=code, request_id=request_id, retryable=retryable,
+                    endpoint=endpoint, attempts=attempts)
 
 
 def _transport_error(endpoint: str, reason, config: TransportConfig) -> TransportError:

@@ -14,9 +14,10 @@ Emulator(db_path, *, host="127.0.0.1", port=0, api_keys=None, workers=2, process
          strict=False, workflows_file=None, rate_limit=None)
 
 Modules: app (the handle), server (HTTP, request log), routes (route table), multipart, service (backend),
-listing + pagination (GET /workflow_runs and page tokens), store + sqlschema (SQLite), engine (workers),
-workflows (resolution, generic invoice workflow), definitions + wfschema (YAML workflow files), parsing
-(file types, text), extract + rules (invoice fields), faults, ratelimit, render (JSON shapes), ids, errors.
+listing + pagination (GET /workflow_runs, page tokens, snapshots), store + sqlschema + writers (SQLite),
+engine (workers), workflows (resolution, generic invoice workflow), definitions + wfschema (YAML workflow
+files), parsing (file types, text), extract + rules (invoice fields), faults, ratelimit, render (JSON shapes),
+ids, errors.
 """
 
 from .app import Emulator

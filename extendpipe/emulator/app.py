@@ -92,6 +92,7 @@ class Emulator:
             self._thread = threading.Thread(target=serve, name="emulator-http", daemon=True)
             self._thread.start()
             ready.wait(10)
+            self.store.keep_open()
             self.engine.start()
             self._server = server
         return self.url
@@ -107,6 +108,7 @@ class Emulator:
             if self._thread is not None:
                 self._thread.join(timeout=10)
             self.engine.stop()
+            self.store.close()
 
     def __enter__(self) -> Emulator:
         self.start()

@@ -84,6 +84,10 @@ class Engine:
 
     # Work.
     def _loop(self) -> None:
+        with self.store.urgent():
+            self._work()
+
+    def _work(self) -> None:
         while not self._stop.is_set():
             try:
                 worked = self._step()
@@ -96,6 +100,10 @@ class Engine:
 
     def _janitor(self) -> None:
         """Finish cancels of runs no worker holds (cancelled while PENDING): CANCELLING → CANCELLED."""
+        with self.store.urgent():
+            self._finish_cancels()
+
+    def _finish_cancels(self) -> None:
         while not self._stop.is_set():
             try:
                 for run_id in self.store.unclaimed_cancelling():

@@ -8,7 +8,6 @@ import extendpipe.constants as constants
 
 from . import pagination, render
 from .errors import bad_request
-from .ids import now
 from .store import Store
 
 
@@ -45,9 +44,7 @@ def list_runs(store: Store, query: dict[str, list[str]]) -> dict[str, Any]:
         next_position = position + size
     else:
         snapshot_id = pagination.new_snapshot_id()
-        rows, more = store.list_first_page(
-            params, params["sortBy"], params["sortDir"], size, snapshot_id, fhash, now()
-        )
+        rows, more = store.list_first_page(params, params["sortBy"], params["sortDir"], size, snapshot_id, fhash)
         next_position = size
     answer: dict[str, Any] = {"success": True, "workflowRuns": [render.summary_json(r) for r in rows]}
     if more:

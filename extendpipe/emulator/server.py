@@ -89,6 +89,7 @@ class RequestLog:
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # listen backlog; the default 5 reset connections when 200 clients connected at once
 
     def __init__(self, address, app: Callable[[Request], Reply], log_: RequestLog):
         self.app = app

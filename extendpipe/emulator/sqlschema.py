@@ -17,8 +17,4 @@ CREATE TABLE runs (
 CREATE INDEX runs_queue ON runs (status, priority, seq);
 CREATE INDEX runs_updated ON runs (updated_at, seq);
 CREATE INDEX runs_created ON runs (created_at, seq);
-CREATE TABLE snapshots (snapshot_id TEXT PRIMARY KEY, filter_hash TEXT NOT NULL, created_at TEXT NOT NULL);
-CREATE TABLE snapshot_rows (
-    snapshot_id TEXT NOT NULL, pos INTEGER NOT NULL, run_id TEXT NOT NULL, PRIMARY KEY (snapshot_id, pos)
-) WITHOUT ROWID;
 """

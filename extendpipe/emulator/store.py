@@ -1,4 +1,4 @@
-"""SQLite store for files, runs and list snapshots.
+"""SQLite store for files and runs (and, in memory, the page-token snapshots of run listings).
 
 One connection per unit of work, inside `closing()` and a transaction; parameterised SQL; WAL mode.
 The schema is created atomically: built in a temporary file, then moved into place with `os.replace`.
@@ -13,11 +13,13 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from .pagination import Snapshots
 from .sqlschema import SCHEMA
+from .writers import writer_queue
 
 INSERT_FILE = (
     "INSERT INTO files (id, name, type, data, url, raw_text, page_count, created_at, updated_at)"
@@ -57,8 +59,26 @@ class Store:
     def __init__(self, db_path: str | os.PathLike[str]):
         self.path = Path(db_path)
         self._claim_lock = threading.Lock()
+        self.snapshots = Snapshots()
+        self._local = threading.local()
+        self._keeper: sqlite3.Connection | None = None
         if not self.path.exists():
             self._create()
+
+    def keep_open(self) -> None:
+        """Hold one idle connection until close(). When the last connection to a WAL database closes,
+        SQLite checkpoints the WAL into the database and deletes it, with an fsync; without a keeper
+        that happened after almost every write (~1-2 ms each, ten times the write itself)."""
+        if self._keeper is None:
+            keeper = sqlite3.connect(self.path, check_same_thread=False)
+            keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the WAL
+            self._keeper = keeper
+
+    def close(self) -> None:
+        """Close the keeper connection (the store stays usable)."""
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.close()
 
     def _create(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,21 +95,36 @@ class Store:
                 os.unlink(tmp)
 
     @contextmanager
-    def _tx(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
-        """A connection in a transaction, committed on success. `immediate` takes the write lock up front,
-        so reads and writes in the block see one consistent state (sqlite3 otherwise begins lazily, at
-        the first write, leaving earlier SELECTs outside the transaction)."""
+    def _tx(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection in a transaction, committed on success; every statement in it sees one state.
+
+        A `write` transaction takes SQLite's write lock up front (BEGIN IMMEDIATE), after queueing for it
+        first come, first served among this process's writers (`writers.py`; the engine's threads go
+        first, see `urgent`). Left to SQLite's busy handler, which polls with sleeps of up to 100 ms,
+        writers were served in no order: with 200 clients creating runs while the workers processed
+        them, some creates waited close to the 30 s busy timeout, past which they fail with "database is
+        locked". Reads are deferred transactions: in WAL mode they read a snapshot and never wait."""
+        turn = writer_queue(self.path).turn(getattr(self._local, "urgent", False)) if write else nullcontext()
         with closing(sqlite3.connect(self.path, timeout=30)) as conn:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA synchronous=NORMAL")
-            with conn:
-                if immediate:
-                    conn.execute("BEGIN IMMEDIATE")
+            with turn, conn:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 yield conn
+
+    @contextmanager
+    def urgent(self) -> Iterator[None]:
+        """Writes from this thread go before queued API writes: the engine's threads use it, so runs
+        keep moving while many clients hammer the API."""
+        self._local.urgent = True
+        try:
+            yield
+        finally:
+            self._local.urgent = False
 
     # Files.
     def insert_file(self, record: dict[str, Any]) -> None:
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             conn.execute(INSERT_FILE, {**FILE_DEFAULTS, **record})
 
     def get_file(self, file_id: str, *, with_data: bool = False) -> dict[str, Any] | None:
@@ -112,13 +147,13 @@ class Store:
 
     def update_file(self, file_id: str, **fields: Any) -> None:
         assignments = ", ".join(f"{key} = :{key}" for key in fields)
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             conn.execute(f"UPDATE files SET {assignments} WHERE id = :id", {**fields, "id": file_id})
 
     # Runs.
     def insert_runs(self, runs: list[dict[str, Any]], files: list[dict[str, Any]] = ()) -> None:
         """Insert new files (raw texts) and runs together: all or nothing."""
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             for record in files:
                 conn.execute(INSERT_FILE, {**FILE_DEFAULTS, **record})
             columns, marks = ", ".join(RUN_FIELDS), ", ".join(":" + key for key in RUN_FIELDS)
@@ -143,14 +178,14 @@ class Store:
         if only_if_status:
             sql += " AND status IN (" + ",".join(f":_s{i}" for i in range(len(only_if_status))) + ")"
             params.update({f"_s{i}": status for i, status in enumerate(only_if_status)})
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             return conn.execute(sql, params).rowcount == 1
 
     def merge_run(
         self, run_id: str, *, name: str | None, metadata: dict[str, Any] | None, updated_at: str
     ) -> bool:
         """Rename a run and merge metadata (incoming keys win) in one transaction."""
-        with self._tx(immediate=True) as conn:
+        with self._tx(write=True) as conn:
             row = conn.execute("SELECT name, metadata FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None:
                 return False
@@ -162,12 +197,12 @@ class Store:
         return True
 
     def delete_run(self, run_id: str) -> bool:
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             return conn.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount == 1
 
     def claim_next(self, started_at: str) -> dict[str, Any] | None:
         """Move the first PENDING run (priority, then creation order) to PROCESSING and return it."""
-        with self._claim_lock, self._tx(immediate=True) as conn:
+        with self._claim_lock, self._tx(write=True) as conn:
             row = conn.execute(
                 "SELECT id FROM runs WHERE status = 'PENDING' ORDER BY priority, seq LIMIT 1"
             ).fetchone()
@@ -188,7 +223,7 @@ class Store:
 
     def recover(self, at: str) -> None:
         """After a restart: interrupted PROCESSING runs go back to PENDING; CANCELLING ones finish."""
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             conn.execute(
                 "UPDATE runs SET status = 'PENDING', claimed = 0, start_time = NULL, updated_at = ?"
                 " WHERE status = 'PROCESSING'",
@@ -227,60 +262,42 @@ class Store:
         size: int,
         snapshot_id: str,
         filter_hash: str,
-        at: str,
     ) -> tuple[list[dict[str, Any]], bool]:
         """First page of a listing. When more pages follow, the full ordering is frozen as a snapshot.
 
-        Returns (rows, has_more). See `pagination.py` for why pages come from a snapshot.
+        Returns (rows, has_more). See `pagination.py` for why pages come from a snapshot (kept in memory:
+        a listing takes no write lock).
         """
         where, params = self._where(filters)
         column = SORT_COLUMNS[sort_by]
         direction = "DESC" if sort_dir == "desc" else "ASC"
         order = f" ORDER BY {column} {direction}, seq {direction}"
-        with self._tx(immediate=True) as conn:
-            rows = conn.execute(f"SELECT * FROM runs{where}{order} LIMIT ?", (*params, size + 1)).fetchall()
-            if len(rows) <= size:
-                return [_row_to_dict(row) for row in rows], False
-            cutoff = _hours_before(at, 6)
-            conn.execute(
-                "DELETE FROM snapshot_rows WHERE snapshot_id IN"
-                " (SELECT snapshot_id FROM snapshots WHERE created_at < ?)",
-                (cutoff,),
-            )
-            conn.execute("DELETE FROM snapshots WHERE created_at < ?", (cutoff,))
-            conn.execute("INSERT INTO snapshots VALUES (?, ?, ?)", (snapshot_id, filter_hash, at))
-            conn.execute(
-                "INSERT INTO snapshot_rows (snapshot_id, pos, run_id)"
-                f" SELECT ?, ROW_NUMBER() OVER ({order.strip()}) - 1, id FROM runs{where}",
-                (snapshot_id, *params),
-            )
-        rows, _, _ = self.list_next_page(snapshot_id, 0, size)
+        with self._tx() as conn:
+            seqs = [row[0] for row in conn.execute(f"SELECT seq FROM runs{where}{order}", params)]
+            rows = _rows_by_seq(conn, seqs[:size])
+        if len(seqs) <= size:
+            return rows, False
+        self.snapshots.put(snapshot_id, filter_hash, seqs)
         return rows, True
 
     def list_next_page(
         self, snapshot_id: str, pos: int, size: int
     ) -> tuple[list[dict[str, Any]], bool, str | None]:
         """A later page from a snapshot: (rows, has_more, filter_hash); filter_hash None if unknown."""
-        with self._tx(immediate=True) as conn:
-            snap = conn.execute(
-                "SELECT filter_hash FROM snapshots WHERE snapshot_id = ?", (snapshot_id,)
-            ).fetchone()
-            if snap is None:
-                return [], False, None
-            rows = conn.execute(
-                "SELECT runs.* FROM snapshot_rows JOIN runs ON runs.id = snapshot_rows.run_id"
-                " WHERE snapshot_id = ? AND pos >= ? AND pos < ? ORDER BY pos",
-                (snapshot_id, pos, pos + size),
-            ).fetchall()
-            more = conn.execute(
-                "SELECT 1 FROM snapshot_rows WHERE snapshot_id = ? AND pos >= ? LIMIT 1",
-                (snapshot_id, pos + size),
-            ).fetchone()
-        return [_row_to_dict(row) for row in rows], more is not None, snap["filter_hash"]
+        found = self.snapshots.page(snapshot_id, pos, size)
+        if found is None:
+            return [], False, None
+        filter_hash, seqs, more = found
+        with self._tx() as conn:
+            rows = _rows_by_seq(conn, seqs)
+        return rows, more, filter_hash
 
 
-def _hours_before(stamp: str, hours: int) -> str:
-    from datetime import datetime, timedelta
-
-    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ") - timedelta(hours=hours)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def _rows_by_seq(conn: sqlite3.Connection, seqs: list[int]) -> list[dict[str, Any]]:
+    """The runs with these seqs, in this order; runs deleted meanwhile are left out."""
+    found: dict[int, sqlite3.Row] = {}
+    for start in range(0, len(seqs), 500):  # under the 999 bound-parameter limit of older SQLite
+        chunk = seqs[start : start + 500]
+        query = f"SELECT * FROM runs WHERE seq IN ({','.join('?' * len(chunk))})"
+        found.update((row["seq"], row) for row in conn.execute(query, chunk))
+    return [_row_to_dict(found[seq]) for seq in seqs if seq in found]
