@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import click
 
 from extendpipe.cli_common import DEFAULT_STATE_DIR, connected, setup_logging, target_options
-from extendpipe.client import ExtendClient, TransportConfig
 from extendpipe.constants import ALL_STATUSES, MAX_PAGE_SIZE
-from extendpipe.errors import InputError
-from extendpipe.target import resolve_target
+from extendpipe.errors import EXIT_RUNS_FAILED, ApiError, InputError
+from extendpipe.output import echo_err
+from extendpipe.target import EMBEDDED, resolve_target
+
+# The server's "no" about the run asked for (not found, cannot be cancelled): the command ran and
+# the answer is negative, as kubectl exits 1 for a missing object. 3 stays for an unusable API.
+REFUSALS = frozenset({400, 404, 409, 422})
 
 TABLE_COLUMNS = ("id", "status", "workflowId", "workflowName", "createdAt", "updatedAt")
 
@@ -21,7 +26,22 @@ def state_dir_option(fn):
                         show_default=True, help="Where the embedded emulator keeps its store (no key set).")(fn)
 
 
-def _client(opts: dict, live) -> ExtendClient:
+def refusal_exits_1(command):
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ApiError as exc:
+            if exc.status not in REFUSALS:
+                raise
+            echo_err(f"error: {exc}")
+            return EXIT_RUNS_FAILED
+    return wrapper
+
+
+def _client(opts: dict, live):
+    from extendpipe.client import ExtendClient, TransportConfig
+
     return ExtendClient(TransportConfig(base_url=live.base_url, api_key=live.api_key, api_version=live.api_version,
                                         connect_timeout=opts["connect_timeout"], read_timeout=opts["read_timeout"],
                                         max_retry_wait=opts["max_retry_wait"], ca_bundle=opts["ca_bundle"]))
@@ -31,7 +51,12 @@ def _session(opts: dict):
     setup_logging(opts["verbose"])
     target = resolve_target(base_url=opts["base_url"], api_key_file=opts["api_key_file"],
                             api_version=opts["api_version"])
-    return connected(target, Path(opts["state_dir"]))
+    state = Path(opts["state_dir"])
+    if target.kind == EMBEDDED and not (state / "emulator.sqlite3").exists():
+        raise InputError(f"{state}: no embedded emulator store here (hint: pass --state-dir with the "
+                         "folder beside your manifest, e.g. --state-dir pipelines/.extendpipe, or set "
+                         "EXTEND_API_KEY for the Extend API)")
+    return connected(target, state)
 
 
 def _table(rows: list[dict]) -> str:
@@ -71,6 +96,7 @@ def runs() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @state_dir_option
 @target_options
+@refusal_exits_1
 def list_runs(as_json, all_pages, page_token, page_size, **opts) -> int:
     """List run summaries (one page, or every page with --all)."""
     filters = {"status": opts.pop("status"), "workflow_id": opts.pop("workflow_id"),
@@ -100,6 +126,7 @@ def list_runs(as_json, all_pages, page_token, page_size, **opts) -> int:
 @click.option("--json", "as_json", is_flag=True, help="The whole run as JSON on stdout.")
 @state_dir_option
 @target_options
+@refusal_exits_1
 def get_run(run_id, as_json, **opts) -> int:
     """Show one run, with its outputs in --json."""
     with _session(opts) as live, _client(opts, live) as client:
@@ -139,6 +166,7 @@ def _parse_metadata(values: tuple[str, ...]) -> dict | None:
 @click.option("--json", "as_json", is_flag=True)
 @state_dir_option
 @target_options
+@refusal_exits_1
 def update_run(run_id, name, metadata, as_json, **opts) -> int:
     """Rename a run or merge metadata into it."""
     meta = _parse_metadata(metadata)
@@ -154,6 +182,7 @@ def update_run(run_id, name, metadata, as_json, **opts) -> int:
 @click.option("--json", "as_json", is_flag=True)
 @state_dir_option
 @target_options
+@refusal_exits_1
 def cancel_run(run_id, as_json, **opts) -> int:
     """Cancel a PENDING or PROCESSING run."""
     with _session(opts) as live, _client(opts, live) as client:

@@ -44,3 +44,13 @@ def test_apply_writes_step_summary_junit_and_one_json_document(tmp_path, emulato
     assert "demo" in summary.read_text() and "PROCESSED" in summary.read_text()
     assert b'tests="1" failures="0"' in (tmp_path / "j.xml").read_bytes()
     assert "\r" not in result.stderr and "\x1b" not in result.stderr
+
+
+def test_runs_without_a_key_needs_the_embedded_store(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["runs", "list"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: .extendpipe: no embedded emulator store here (hint: pass --state-dir with the folder beside "
+        "your manifest, e.g. --state-dir pipelines/.extendpipe, or set EXTEND_API_KEY for the Extend API)"]
+    assert not (tmp_path / ".extendpipe").exists()

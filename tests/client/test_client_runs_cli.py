@@ -174,9 +174,9 @@ def test_get_prints_the_run(emulator, remote_env, client):
     assert 'metadata: {"k": "v"}' in lines
 
 
-def test_get_unknown_run_exits_3_with_the_servers_message(emulator, remote_env):
+def test_get_unknown_run_exits_1_with_the_servers_message(emulator, remote_env):
     result = invoke(["runs", "get", "workflow_run_nope"], env=remote_env)
-    assert result.exit_code == 3
+    assert result.exit_code == 1
     (request,) = emulator.requests_matching("GET", "/workflow_runs/")
     assert messages(result.stderr) == [f"error: GET /workflow_runs/workflow_run_nope: 404 Workflow run "
                                        f"workflow_run_nope not found (request id {request.request_id})"]
@@ -224,5 +224,5 @@ def test_cancel_a_pending_and_a_processing_run(tmp_path):
             assert {client.get_run(r["id"])["status"] for r in (first, second)} == {"CANCELLED"}
 
             again = invoke(["runs", "cancel", second["id"]], env=env)
-            assert again.exit_code == 3
+            assert again.exit_code == 1
             assert "cannot be cancelled: its status is CANCELLED" in again.stderr
