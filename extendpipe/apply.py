@@ -5,6 +5,7 @@ No CLI and no emulator here: the caller hands in a Target whose base URL is live
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from extendpipe.reconcile import Reconciler
 from extendpipe.report import build_report, utc_now, write_report
 from extendpipe.results import RunResult
 from extendpipe.target import EMBEDDED, Target
+
+log = logging.getLogger("extendpipe.apply")
 
 
 @dataclass
@@ -80,7 +83,8 @@ def _client(target: Target, options: ApplyOptions) -> ExtendClient:
 
 
 def _plan(manifest, desired, journal, reconciler, options) -> list[PlannedRun]:
-    return make_plan(desired, journal, reconciler=reconciler if options.reconcile else None, force=options.force,
+    return make_plan(desired, journal, reconciler=reconciler, reconcile_without_ledger=options.reconcile,
+                     force=options.force,
                      retry_failed=options.retry_failed, allow_needs_review=options.allow_needs_review,
                      shard=options.shard)
 
@@ -151,5 +155,8 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
     if lock is not None and not options.locked:
         changed = [lock.record(r.desired.step, r.workflow_version) for r in results if r.workflow_version]
         if any(changed):
-            lock.write()
+            try:
+                lock.write()
+            except OSError as exc:
+                log.warning("%s: cannot record the locked versions: %s", lock.path, exc.strerror or exc)
     return ApplyOutcome(report, exit_code, error)

@@ -21,7 +21,8 @@ from extendpipe import __version__
 from extendpipe.cli_apply import apply, lock, plan
 from extendpipe.cli_common import (
     DEFAULT_STATE_DIR,
-    DURATION,
+    DURATION_OR_ZERO,
+    interrupt_handling,
 )
 from extendpipe.cli_report import report
 from extendpipe.cli_runs import runs
@@ -87,20 +88,25 @@ def validate(paths, allow_outside, as_json) -> int:
               type=click.Path(dir_okay=False), help="SQLite store; runs survive a restart.")
 @click.option("--api-key", "api_keys", multiple=True, help="Accepted key (repeat); default: any non-empty key.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--processing-delay", type=DURATION, default="0", show_default=True,
+@click.option("--processing-delay", type=DURATION_OR_ZERO, default="0", show_default=True,
               help="Time each run spends in PROCESSING.")
 @click.option("--strict", is_flag=True, help="Unknown workflow ids get 404, as on the real API.")
+@click.option("--workflows", "workflows_file", type=click.Path(exists=True, dir_okay=False),
+              help="Workflow definitions (YAML): versions, extract fields, classify and review rules.")
+@click.option("--rate-limit", default="none", show_default=True,
+              help="Answer 429 past these limits: payg, scale, enterprise, or none.")
 @click.option("--allow-remote-host", is_flag=True, help="Allow a host other than loopback.")
-def serve(host, port, db_path, api_keys, workers, processing_delay, strict, allow_remote_host) -> int:
+def serve(host, port, db_path, api_keys, workers, processing_delay, strict, workflows_file, rate_limit,
+          allow_remote_host) -> int:
     """Run the Extend API emulator on its own until Ctrl-C."""
-    from extendpipe.emulator import Emulator
+    from extendpipe.cli_common import open_emulator
 
     if host not in ("127.0.0.1", "localhost", "::1") and not allow_remote_host:
         raise InputError(f"--host {host} is not loopback (hint: the emulator has no real security; "
                          "add --allow-remote-host if you mean it)")
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    emulator = Emulator(db_path=db_path, host=host, port=port, api_keys=set(api_keys) or None,
-                        workers=workers, processing_delay=processing_delay, strict=strict)
+    emulator = open_emulator(Path(db_path), host=host, port=port, api_keys=set(api_keys) or None,
+                             workers=workers, processing_delay=processing_delay, strict=strict,
+                             workflows_file=workflows_file, rate_limit=rate_limit)
     try:
         url = emulator.start()
     except OSError as exc:
@@ -109,8 +115,9 @@ def serve(host, port, db_path, api_keys, workers, processing_delay, strict, allo
     click.echo(url)
     echo_err(f"Extend emulator listening on {url} (API 2025-04-21, store {db_path}); Ctrl-C stops it")
     try:
-        while True:
-            time.sleep(3600)
+        with interrupt_handling():  # Ctrl-C or SIGTERM: stop cleanly, exit 0
+            while True:
+                time.sleep(3600)
     except KeyboardInterrupt:
         echo_err("stopping")
     finally:

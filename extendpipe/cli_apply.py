@@ -132,7 +132,7 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
     target = target_from_options(opts)
     options = _options(manifest, opts)
     options.rate_limit = _rate_limit(opts, target, manifest)
-    with StateLock(options.state_dir, "plan"), connected(target, options.state_dir) as live:
+    with interrupt_handling(), StateLock(options.state_dir, "plan"), connected(target, options.state_dir) as live:
         planned, requests = plan_manifest(manifest, live, options)
     counts = Counter(p.action for p in planned)
     doc = {"pipeline": manifest.name, "manifest": {"path": shown(manifest.path), "sha256": manifest.sha256},
@@ -232,8 +232,11 @@ def write_ci_outputs(report: dict, junit_path: str | None, environ=None) -> None
     if summary_file:
         from extendpipe.markdown import render_step_summary
 
-        with open(summary_file, "a", encoding="utf-8") as fh:
-            fh.write(render_step_summary(report) + "\n")
+        try:
+            with open(summary_file, "a", encoding="utf-8") as fh:
+                fh.write(render_step_summary(report) + "\n")
+        except OSError as exc:
+            echo_err(f"warning: {summary_file}: cannot append the step summary: {exc.strerror or exc}")
     from extendpipe.annotations import in_github_actions, run_annotations
 
     if in_github_actions(env):

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from extendpipe.durations import parse_duration
+from extendpipe.errors import InputError
 from extendpipe.output import echo_err
 from extendpipe.target import EMBEDDED, Target, resolve_target
 
@@ -24,14 +25,23 @@ DEFAULT_STATE_DIR = ".extendpipe"
 class Duration(click.ParamType):
     name = "duration"
 
+    def __init__(self, allow_zero: bool = False):
+        self.allow_zero = allow_zero
+
     def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
         try:
-            return parse_duration(value)
+            seconds = parse_duration(value)
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+        if seconds == 0 and not self.allow_zero:
+            self.fail(f"{value!r} is zero: give a positive duration, e.g. 500ms or 10s", param, ctx)
+        return seconds
 
 
 DURATION = Duration()
+DURATION_OR_ZERO = Duration(allow_zero=True)
 
 
 def setup_logging(verbose: int) -> None:
@@ -52,13 +62,32 @@ def target_options(fn):
         click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA bundle for TLS."),
         click.option("--connect-timeout", type=DURATION, default="10s", show_default=True),
         click.option("--read-timeout", type=DURATION, default="60s", show_default=True),
-        click.option("--max-retry-wait", type=DURATION, default="60s", show_default=True,
+        click.option("--max-retry-wait", type=DURATION_OR_ZERO, default="60s", show_default=True,
                      help="Longest Retry-After honoured; a longer one fails the call."),
         click.option("-v", "--verbose", count=True, help="Log requests (the key is never logged)."),
     ]
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+def open_emulator(db_path: Path, **kwargs):
+    """The emulator on a store, or a usage error naming the store when it cannot be used."""
+    import sqlite3
+
+    from extendpipe.emulator import Emulator
+
+    try:
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        return Emulator(db_path=db_path, **kwargs)
+    except (ValueError, LookupError) as exc:  # a rate-limit plan or a workflows file it cannot use
+        raise InputError(f"cannot start the emulator: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{db_path}: the emulator's store cannot be read: {exc} (hint: move it away; a "
+                         "new one is made, and the ledger's runs are then submitted again)") from None
+    except OSError as exc:
+        raise InputError(f"{db_path}: cannot create the emulator's store: {exc.strerror or exc} "
+                         "(hint: pass --state-dir with a writable folder)") from None
 
 
 @contextmanager
@@ -68,11 +97,8 @@ def connected(target: Target, state_dir: Path):
         echo_err(f"Using the Extend API at {target.base_url} (API version {target.api_version})")
         yield target
         return
-    from extendpipe.emulator import Emulator
-
-    state_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(24)
-    emulator = Emulator(db_path=state_dir / "emulator.sqlite3", api_keys={key})
+    emulator = open_emulator(state_dir / "emulator.sqlite3", api_keys={key})
     url = emulator.start()
     echo_err(f"Using the embedded Extend emulator at {url} (no EXTEND_API_KEY set; "
              f"state in {shown(state_dir)})")

@@ -41,10 +41,15 @@ def canonical_json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def fingerprint(step: Step, content_sha256: str) -> str:
-    """The identity of one unit of work; any change to what would be sent changes it."""
+def fingerprint(step: Step, content_sha256: str, path: str) -> str:
+    """The identity of one unit of work; any change to what would be sent changes it.
+
+    Beyond the step, workflow id, requested version, content and canonical metadata, the input's
+    path is part of it: two files with identical bytes are two runs, each reported under its own
+    path (one run could carry only one path in its metadata, and reports would cross them).
+    """
     doc = {"step": step.name, "workflowId": step.workflow_id, "version": step.version,
-           "sha256": content_sha256, "metadata": step.metadata}
+           "sha256": content_sha256, "metadata": step.metadata, "path": path}
     return "sha256:" + hashlib.sha256(canonical_json(doc).encode()).hexdigest()
 
 

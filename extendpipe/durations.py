@@ -23,6 +23,6 @@ def parse_duration(value) -> float:
             if not parts or "".join(n + u for n, u in parts) != text:
                 raise ValueError(f"{value!r} is not a duration (use seconds, or e.g. 90s, 10m, 1h30m)") from None
             seconds = sum(float(n) * _UNITS[u] for n, u in parts)
-    if seconds < 0 or seconds != seconds:
-        raise ValueError(f"{value!r} is not a duration: it must be zero or more seconds")
+    if seconds < 0 or seconds != seconds or seconds == float("inf"):
+        raise ValueError(f"{value!r} is not a duration: it must be a finite number of seconds, zero or more")
     return seconds

@@ -19,7 +19,7 @@ from typing import Callable
 from extendpipe.client import ExtendClient
 from extendpipe.errors import ApiError, Interrupted, TransportError
 from extendpipe.ledger import Ledger, LedgerClosed
-from extendpipe.plan import KEEP, RESUME, REUSE, PlannedRun
+from extendpipe.plan import KEEP, RESUME, REUSE, UNREADABLE, PlannedRun
 from extendpipe.reconcile import Reconciler
 from extendpipe.results import ERROR, RESUMED, REUSED, SUBMITTED, TIMED_OUT, RunResult
 from extendpipe.tracker import Tracker
@@ -41,6 +41,12 @@ class ExecutorSettings:
 
 class Stopped(Exception):
     """The apply is stopping: a worker gives up before sending anything more."""
+
+
+def raw_text_file_name(desired) -> str:
+    """Raw texts are uploaded as text files (what the API does with `rawTexts` anyway), named so that
+    a create whose answer was lost can be found again by file name, like any file's."""
+    return f"{desired.step.name}.{desired.path}.txt"
 
 
 def is_ambiguous(exc: ApiError) -> bool:
@@ -91,7 +97,11 @@ class Executor:
             result.file_id = known
             return known
         self._journal({"t": "upload-intent", "sha256": sha})
-        uploaded = self.client.upload_file(result.desired.abspath, name=result.desired.path)
+        desired = result.desired
+        if desired.raw_text is not None:
+            uploaded = self.client.upload_bytes(desired.raw_text.encode(), raw_text_file_name(desired))
+        else:
+            uploaded = self.client.upload_file(desired.abspath, name=desired.path)
         self._journal({"t": "upload", "sha256": sha, "fileId": uploaded["id"]})
         with self._lock:
             if fresh:
@@ -101,11 +111,9 @@ class Executor:
 
     def _create(self, result: RunResult) -> dict:
         planned, step = result.planned, result.desired.step
-        files = raw_texts = None
-        if result.desired.raw_text is None:
-            files = [{"fileId": result.file_id, "fileName": result.desired.path}]
-        else:
-            raw_texts = [result.desired.raw_text]
+        desired = result.desired
+        name = desired.path if desired.raw_text is None else raw_text_file_name(desired)
+        files = [{"fileId": result.file_id, "fileName": name}]
         result.metadata = self._metadata(planned)
         if self.stop.is_set():
             raise Stopped()
@@ -114,7 +122,7 @@ class Executor:
         result.attempts += 1
         self.reconciler.saw_run(step.workflow_id)
         version = step.version or self.locked_versions.get(step.name)
-        runs = self.client.create_runs(step.workflow_id, files=files, raw_texts=raw_texts, version=version,
+        runs = self.client.create_runs(step.workflow_id, files=files, version=version,
                                        priority=step.priority, metadata=result.metadata)
         return runs[0]
 
@@ -135,6 +143,8 @@ class Executor:
     def _submit_unless_stopped(self, result: RunResult) -> None:
         """Upload (once per content), then create; only a lost create answer is looked up and resent.
 
+        Raw texts go the same way, as uploaded text files, so their lost creates can be found too.
+
         An upload has its own retry policy (repeating one is harmless); when it still fails, the
         apply stops (exit 3), since the server cannot take files. A refused file is a value.
         """
@@ -144,9 +154,12 @@ class Executor:
         run = None
         fresh_file = False
         while run is None:
-            if result.desired.raw_text is None and (result.file_id is None or fresh_file):
+            if result.file_id is None or fresh_file:
                 try:
                     self._file_id_for(result, fresh_file)
+                except OSError as exc:  # vanished or unreadable since it was hashed
+                    result.planned.reason = f"cannot read {result.desired.path}: {exc.strerror or exc}"
+                    return self._unreadable(result)
                 except ApiError as exc:
                     if exc.status in PER_RUN_CLIENT_ERRORS:
                         return self._refused(result, exc, journal=False)
@@ -160,7 +173,7 @@ class Executor:
                     continue
                 if exc.status in PER_RUN_CLIENT_ERRORS:
                     return self._refused(result, exc, journal=True)
-                if not is_ambiguous(exc) or result.desired.raw_text is not None:
+                if not is_ambiguous(exc):
                     raise
                 log.warning("%s: %s; looking for the run on the server before resending", result.desired.path, exc)
                 run = self.reconciler.find(result.desired.step.workflow_id, result.desired.path, planned.fingerprint)
@@ -204,8 +217,15 @@ class Executor:
         if self.tracker.fetch(result):
             self._finished(result)
 
+    def _unreadable(self, result: RunResult) -> None:
+        result.outcome, result.failure_reason = ERROR, "FILE_UNREADABLE"
+        result.failure_message = result.planned.reason
+        self.on_change(result)
+
     def _task_for(self, result: RunResult) -> Callable[[RunResult], None]:
         action = result.planned.action
+        if action == UNREADABLE:
+            return self._unreadable
         return self._reuse if action in (REUSE, KEEP, RESUME) else self._submit
 
     # The whole apply ----------------------------------------------------------------------------

@@ -1,8 +1,15 @@
 """Step inputs on disk: globs under the manifest's folder, and file hashing.
 
 Globs: `*`, `?` and `[...]` stay within one folder name; a `**` component matches any number of
-folders, zero included. Matching is case-sensitive everywhere. Names starting with a dot are skipped
-below the literal start of a pattern unless `include_hidden`. Each include root is walked once with
+folders, zero included. Glob syntax edge cases, decided (extendpipe.manifest.globs implements them, and
+load_manifest reports a bad pattern with its line and column):
+- a backwards range (`[z-a]`) is a problem: "pattern ... is not a valid glob: bad character range z-a";
+- a '[' with no closing ']' (`a[b.txt`, `[!]`, `[]`) is a literal '[' as in fnmatch and the shell;
+  `[]]` and `[!]]` are classes holding ']'; `[!...]` and `[^...]` negate;
+- `**` inside a name (`a**b`) is the same as `*`: it never crosses a '/';
+- a backslash is no escape: the schema refuses it (Windows separators); write `[*]`, `[?]`, `[[]`.
+Matching is case-sensitive everywhere. Names starting with a dot are skipped below the literal start of
+a pattern unless `include_hidden`. Each include root is walked once with
 os.scandir, following folder symlinks without looping. An exclude pattern that matches a folder
 excludes everything under it.
 """
@@ -11,15 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import warnings
 from pathlib import PurePath
 
 from extendpipe.errors import ManifestError, Problem
+from extendpipe.manifest.globs import MAGIC as _MAGIC
+from extendpipe.manifest.globs import compile_glob, glob_error
+from extendpipe.manifest.globs import split as _split
 from extendpipe.manifest.jsonpath import format_path
 
+__all__ = ["compile_glob", "glob_error", "iter_step_files", "sha256_file"]
+
 CHUNK = 1024 * 1024
-_MAGIC = re.compile(r"[*?\[]")
 
 
 def sha256_file(path) -> tuple[str, int]:
@@ -30,57 +39,6 @@ def sha256_file(path) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
-
-
-def _translate(part: str) -> str:
-    """One path component of a glob as a regex (no '/' can match)."""
-    out, i, n = [], 0, len(part)
-    while i < n:
-        char = part[i]
-        i += 1
-        if char == "*":
-            if not out or out[-1] != "[^/]*":
-                out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            j = i + (1 if i < n and part[i] in "!^" else 0)
-            j += 1 if j < n and part[j] == "]" else 0
-            while j < n and part[j] != "]":
-                j += 1
-            if j >= n:
-                out.append(re.escape(char))
-                continue
-            body, i = part[i:j], j + 1
-            negate = body[:1] in ("!", "^")
-            body = body[1:] if negate else body
-            escaped = "".join(c if c == "-" and 0 < k < len(body) - 1 else re.escape(c)
-                              for k, c in enumerate(body))
-            out.append(("[^/" if negate else "[") + escaped + "]")
-        else:
-            out.append(re.escape(char))
-    return "".join(out)
-
-
-def compile_glob(parts, *, prefix_dirs=False) -> re.Pattern:
-    """Regex for a list of glob components; with prefix_dirs it also matches anything below a match."""
-    pieces = []
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        if part == "**":
-            pieces.append(".*" if last else "(?:[^/]+/)*")
-        else:
-            pieces.append(_translate(part) + ("" if last else "/"))
-    tail = "(?:/.*)?" if prefix_dirs else ""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        return re.compile("".join(pieces) + tail + r"\Z", re.DOTALL)
-
-
-def _split(pattern: str):
-    """(is_absolute, components) with '.' and empty components dropped."""
-    absolute = PurePath(pattern).is_absolute() or pattern.startswith("/")
-    return absolute, [p for p in pattern.split("/") if p not in ("", ".")]
 
 
 class _Resolver:
@@ -97,10 +55,15 @@ class _Resolver:
         self.index = next((i for i, s in enumerate(manifest.steps) if s is step), None)
         if self.index is None:
             self.index = next((i for i, s in enumerate(manifest.steps) if s == step), 0)
-        excludes = [_split(p)[1] for p in step.inputs.exclude]
-        self.excludes = [compile_glob(parts, prefix_dirs=True) for parts in excludes if parts]
         self.listings = {}
         self.problems = []
+        self.excludes = []
+        for j, pattern in enumerate(step.inputs.exclude):
+            error = glob_error(pattern)
+            if error:  # load_manifest says so with a position; this is for a Manifest built in code
+                self.problem(j, *error, field="exclude")
+            elif _split(pattern)[1]:
+                self.excludes.append(compile_glob(_split(pattern)[1], prefix_dirs=True))
 
     def excluded(self, rel):
         return any(regex.match(rel) for regex in self.excludes)
@@ -131,11 +94,11 @@ class _Resolver:
             current = os.path.join(current, part)
         return True
 
-    def problem(self, j, message, hint):
+    def problem(self, j, message, hint, field="include"):
         lines, cols = self.step.inputs.include_lines, self.step.inputs.include_columns
-        line = lines[j] if j < len(lines) and lines[j] else None
+        line = lines[j] if field == "include" and j < len(lines) and lines[j] else None
         col = cols[j] if line is not None and j < len(cols) and cols[j] else None
-        path = format_path(("steps", self.index, "inputs", "include", j))
+        path = format_path(("steps", self.index, "inputs", field, j))
         self.problems.append(Problem(self.shown, line, col, path, message, hint))
 
     def resolve(self) -> list:
@@ -154,6 +117,10 @@ class _Resolver:
                 results.add(rel)
 
         for j, pattern in enumerate(inputs.include):
+            error = glob_error(pattern)
+            if error:
+                self.problem(j, *error)
+                continue
             absolute, parts = _split(pattern)
             k = next((i for i, part in enumerate(parts) if _MAGIC.search(part)), len(parts))
             start = (PurePath(pattern).anchor or os.sep) if absolute else self.base
@@ -180,6 +147,8 @@ class _Resolver:
                     if regex.match(sub):
                         take(j, sub if prefix == "." else f"{prefix}/{sub}", real)
 
+        if any(".exclude[" in p.json_path for p in self.problems):
+            raise ManifestError(self.problems)
         for j, pattern in enumerate(inputs.include):
             if any(p.json_path.endswith(f".include[{j}]") for p in self.problems):
                 continue

@@ -60,7 +60,7 @@ class LedgerState:
     file_ids: dict[str, str] = field(default_factory=dict)
     status_by_run: dict[str, str] = field(default_factory=dict)
     last_fingerprint: dict[tuple[str, str], str] = field(default_factory=dict)   # (step, path) → fp
-    existed: bool = False
+    existed: bool = False           # at least one record: an empty file (apply stopped early) is no ledger
     torn_lines: int = 0
 
 
@@ -73,8 +73,8 @@ class Ledger:
         self._fh = None
 
     def load(self) -> LedgerState:
-        state = LedgerState(existed=self.path.exists())
-        if not state.existed:
+        state = LedgerState()
+        if not self.path.exists():
             return state
         with open(self.path, "rb") as fh:
             lines = fh.read().split(b"\n")
@@ -84,6 +84,7 @@ class Ledger:
             try:
                 record = json.loads(raw)
                 _apply(state, record)
+                state.existed = True
             except (ValueError, KeyError, TypeError, AttributeError):
                 state.torn_lines += 1
                 log.warning("%s:%d: ignoring a torn or unreadable journal line", self.path, number)

@@ -6,6 +6,7 @@ Actions (DESIGN.md):
   resume  in flight from an earlier apply: it is waited for, not resubmitted
   retry   a run with this fingerprint ended badly before: a new run is created (unless kept)
   keep    ended badly before and `--no-retry-failed`: reported as it is
+  unreadable  the file vanished or cannot be read since its glob matched: reported as an error
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from extendpipe.files import sha256_file
 from extendpipe.ledger import LedgerState
 from extendpipe.reconcile import Reconciler
 
-SUBMIT, REUSE, RESUME, RETRY, KEEP = "submit", "reuse", "resume", "retry", "keep"
-ACTIONS = (SUBMIT, REUSE, RESUME, RETRY, KEEP)
+SUBMIT, REUSE, RESUME, RETRY, KEEP, UNREADABLE = "submit", "reuse", "resume", "retry", "keep", "unreadable"
+ACTIONS = (SUBMIT, REUSE, RESUME, RETRY, KEEP, UNREADABLE)
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,15 @@ class PlannedRun:
                 "fingerprint": self.fingerprint, "sha256": self.sha256, "size": self.size}
 
 
-def _hash(desired: DesiredRun) -> tuple[DesiredRun, str, int]:
+def _hash(desired: DesiredRun) -> tuple[DesiredRun, str | None, int | OSError]:
+    """(desired, sha256, size), or (desired, None, the OSError) for a file that vanished or is unreadable."""
     if desired.raw_text is not None:
         data = desired.raw_text.encode()
         return desired, hashlib.sha256(data).hexdigest(), len(data)
-    digest, size = sha256_file(desired.abspath)
+    try:
+        digest, size = sha256_file(desired.abspath)
+    except OSError as exc:
+        return desired, None, exc
     return desired, digest, size
 
 
@@ -87,6 +92,9 @@ def decide(planned: PlannedRun, status: str | None, *, retry_failed: bool, allow
     planned.previous_status = status
     if succeeded(status, allow_needs_review):
         planned.action, planned.reason = REUSE, f"{status} before"
+    elif status == NEEDS_REVIEW:
+        # Waiting for a person in Extend, not failed: resubmitting would pay again and lose the review.
+        planned.action, planned.reason = REUSE, "NEEDS_REVIEW before: its status is read again, not resubmitted"
     elif status is None or status not in FINAL_STATUSES:
         planned.action, planned.reason = RESUME, f"in flight ({status or 'status unknown'})"
     elif retry_failed:
@@ -97,7 +105,8 @@ def decide(planned: PlannedRun, status: str | None, *, retry_failed: bool, allow
 
 def make_plan(desired: Iterable[DesiredRun], ledger: LedgerState, *, reconciler: Reconciler | None = None,
               force: bool = False, retry_failed: bool = True, allow_needs_review: bool = False,
-              hash_workers: int = 4, shard: Shard | None = None) -> list[PlannedRun]:
+              hash_workers: int = 4, shard: Shard | None = None, reconcile_without_ledger: bool = True
+              ) -> list[PlannedRun]:
     """One PlannedRun per desired run (of this shard), in the order given.
 
     The server is asked only where the ledger cannot answer: when there is no ledger at all (a
@@ -105,7 +114,13 @@ def make_plan(desired: Iterable[DesiredRun], ledger: LedgerState, *, reconciler:
     """
     plan: list[PlannedRun] = []
     for item, digest, size in hash_inputs(desired, hash_workers):
-        planned = PlannedRun(item, digest, size, fingerprint(item.step, digest))
+        if digest is None:  # the file went away or cannot be read: reported for this file, not a crash
+            planned = PlannedRun(item, None, None, None, action=UNREADABLE,
+                                 reason=f"cannot read {item.path}: {size.strerror or size}")
+            if shard is None or shard.owns(fingerprint(item.step, "", item.path)):
+                plan.append(planned)
+            continue
+        planned = PlannedRun(item, digest, size, fingerprint(item.step, digest, item.path))
         if shard is not None and not shard.owns(planned.fingerprint):
             continue
         plan.append(planned)
@@ -117,8 +132,10 @@ def make_plan(desired: Iterable[DesiredRun], ledger: LedgerState, *, reconciler:
             planned.run_id = entry.run_id
             decide(planned, entry.status, retry_failed=retry_failed, allow_needs_review=allow_needs_review)
             continue
-        ask_server = reconciler is not None and item.raw_text is None and (
-            not ledger.existed or (entry is not None and entry.unanswered_create))
+        # A create whose answer was never recorded is always looked up (it may exist); with no ledger at
+        # all, every run is, unless the user opted out (--no-reconcile).
+        ask_server = reconciler is not None and (
+            (entry is not None and entry.unanswered_create) or (not ledger.existed and reconcile_without_ledger))
         if ask_server:
             run = reconciler.find(item.step.workflow_id, item.path, planned.fingerprint)
             if run is not None:

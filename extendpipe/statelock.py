@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import socket
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,10 +16,12 @@ log = logging.getLogger("extendpipe.lock")
 LOCK_NAME = "apply.lock"
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid) -> bool:
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or pid == os.getpid():
+        return False  # not a process id, or ours: a previous life of this pid (containers reuse them)
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:  # exists, owned by someone else
         return True
@@ -33,41 +36,56 @@ class StateLock:
 
     def _holder(self) -> dict | None:
         try:
-            return json.loads(self.path.read_text())
+            holder = json.loads(self.path.read_text())
         except (OSError, ValueError):
             return None
+        return holder if isinstance(holder, dict) else None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(), "command": self.command}
-        for _ in range(3):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                holder = self._holder()
-                if holder is None:
-                    # Torn by a crash between create and write, or unreadable: stale.
-                    log.warning("%s: unreadable lock file, taking it over", self.path)
-                elif holder.get("host") == me["host"] and not _alive(int(holder.get("pid", -1))):
-                    log.warning("%s: taking over the lock left by process %s, which is no longer running",
-                                self.path, holder.get("pid"))
-                else:
-                    age = time.time() - float(holder.get("since", time.time()))
-                    raise InputError(
-                        f"{self.path}: another {holder.get('command', 'apply')} holds this state folder "
-                        f"(process {holder.get('pid')} on {holder.get('host')}, for {age:.0f} s) "
-                        "(hint: wait for it, or use another --state-dir)") from None
-                try:
-                    os.unlink(self.path)
-                except FileNotFoundError:
-                    pass
-                continue
+        """Take the lock. The file appears with its content (written aside, then hard-linked into
+        place), so a reader never sees an empty lock; one that is unreadable is therefore stale."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(), "command": self.command}
+            fd, tmp = tempfile.mkstemp(prefix=".apply.lock.", dir=self.path.parent)
             with os.fdopen(fd, "w") as fh:
                 json.dump(me, fh)
-            self._held = True
-            return
+        except OSError as exc:
+            raise InputError(f"{self.path.parent}: cannot use this state folder: {exc.strerror or exc} "
+                             "(hint: pass --state-dir with a writable folder)") from None
+        try:
+            for _ in range(3):
+                try:
+                    os.link(tmp, self.path)
+                except FileExistsError:
+                    self._refuse_or_clear(me)
+                    continue
+                self._held = True
+                return
+        finally:
+            os.unlink(tmp)
         raise InputError(f"{self.path}: could not take the state folder's lock (hint: remove the file if no "
                          "extendpipe is running)")
+
+    def _refuse_or_clear(self, me: dict) -> None:
+        holder = self._holder()
+        pid = holder.get("pid") if holder else None
+        if not (isinstance(pid, int) and pid > 0 and isinstance(holder.get("host"), str)):
+            log.warning("%s: unreadable lock file, taking it over", self.path)
+        elif holder.get("host") == me["host"] and not _alive(holder["pid"]):
+            log.warning("%s: taking over the lock left by process %s, which is no longer running",
+                        self.path, holder.get("pid"))
+        else:
+            since = holder.get("since")
+            age = time.time() - since if isinstance(since, (int, float)) else 0.0
+            raise InputError(
+                f"{self.path}: another {holder.get('command', 'apply')} holds this state folder "
+                f"(process {holder.get('pid')} on {holder.get('host')}, for {age:.0f} s) "
+                "(hint: wait for it to finish; two applies of one manifest at once would pay twice)") from None
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
 
     def release(self) -> None:
         if self._held:

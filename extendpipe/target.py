@@ -45,7 +45,8 @@ def resolve_target(*, base_url: str | None = None, api_key_file: str | None = No
                    api_version: str | None = None, environ=None) -> Target:
     env = os.environ if environ is None else environ
     version = api_version or env.get("EXTEND_API_VERSION") or API_VERSION
-    key = read_key_file(api_key_file) if api_key_file else (env.get("EXTEND_API_KEY") or None)
+    # Surrounding whitespace is never part of a key: CI secrets and .env files often end in a newline.
+    key = read_key_file(api_key_file) if api_key_file else ((env.get("EXTEND_API_KEY") or "").strip() or None)
     url = base_url or env.get("EXTEND_BASE_URL") or None
     if key is None and url is None:
         return Target(EMBEDDED, None, None, version)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,24 +29,35 @@ class FileResult:
 
 
 def expand_paths(paths) -> list:
-    """(shown path, problem or None) for each manifest: a folder gives its own *.yaml/*.yml files, sorted."""
+    """(shown path, problem or None) for each manifest: a folder gives its own *.yaml/*.yml files, sorted.
+
+    In a folder only regular files count (a FIFO named x.yaml would hang the reader); a path given
+    directly goes to load_manifest, which says what else it is.
+    """
     out = []
     for given in paths:
         shown = os.fspath(given)
         path = Path(given)
-        if path.is_dir():
+        try:
+            is_dir = stat.S_ISDIR(os.stat(path).st_mode)
             children = sorted(
                 child for child in os.listdir(path)
                 if child.endswith(SUFFIXES) and not child.startswith(".") and (path / child).is_file()
-            )
-            if not children:
-                out.append((shown, Problem(shown, None, None, "", "no *.yaml or *.yml file in this folder")))
-            here = shown in (".", "./")
-            out.extend((child if here else os.path.join(shown, child), None) for child in children)
-        elif path.exists():
-            out.append((shown, None))
-        else:
+            ) if is_dir else []
+        except FileNotFoundError:
             out.append((shown, Problem(shown, None, None, "", "no such file or folder")))
+            continue
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            out.append((shown, Problem(shown, None, None, "", f"cannot read it: {reason}")))
+            continue
+        if not is_dir:
+            out.append((shown, None))
+            continue
+        if not children:
+            out.append((shown, Problem(shown, None, None, "", "no *.yaml or *.yml file in this folder")))
+        here = shown in (".", "./")
+        out.extend((child if here else os.path.join(shown, child), None) for child in children)
     return out
 
 

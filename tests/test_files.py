@@ -206,3 +206,42 @@ def test_many_files_are_walked_once(tmp_path, monkeypatch):
     found = files(tmp_path, ["**/*.pdf", "d0*/*.pdf", "**/f00?.pdf"])
     assert len(found) == 5000
     assert len(calls) == 21  # the root and each folder, once, for all three patterns
+
+
+def test_a_backwards_range_is_a_problem_with_its_position(tmp_path):
+    with pytest.raises(ManifestError) as caught:
+        manifest_with(tmp_path, ["in/[z-a].txt"], exclude=["[9-0]*"])
+    assert [p.format() for p in caught.value.problems] == [
+        f"{tmp_path}/pipelines/m.yaml:8:11: steps[0].inputs.include[0]: pattern 'in/[z-a].txt' is not a valid "
+        "glob: bad character range z-a (hint: write a character range low to high, like [a-z], or [[] for a "
+        "literal '[')",
+        f"{tmp_path}/pipelines/m.yaml:10:11: steps[0].inputs.exclude[0]: pattern '[9-0]*' is not a valid "
+        "glob: bad character range 9-0 (hint: write a character range low to high, like [a-z], or [[] for a "
+        "literal '[')"]
+
+
+def test_a_bad_glob_in_a_manifest_built_in_code_is_a_problem_too(tmp_path):
+    import dataclasses
+
+    manifest, step = manifest_with(tmp_path, ["*.txt"])
+    bad = dataclasses.replace(step, inputs=dataclasses.replace(step.inputs, include=("[z-a]",)))
+    with pytest.raises(ManifestError, match="bad character range z-a"):
+        iter_step_files(dataclasses.replace(manifest, steps=(bad,)), bad)
+    bad = dataclasses.replace(step, inputs=dataclasses.replace(step.inputs, exclude=("[z-a]",)))
+    with pytest.raises(ManifestError, match=r"inputs\.exclude\[0\]: .*bad character range z-a"):
+        iter_step_files(dataclasses.replace(manifest, steps=(bad,)), bad)
+    with pytest.raises(ValueError, match="bad character range"):
+        compile_glob(["[z-a]"])
+
+
+def test_glob_edge_cases_follow_fnmatch(tmp_path):
+    make_tree(tmp_path / "pipelines", ["in/a[b.txt", "in/[!]", "in/[]", "in/]", "in/!", "in/axyb", "in/a/b",
+                                       "in/-"])
+    assert files(tmp_path, ["in/a[b.txt"]) == ["in/a[b.txt"]  # an unclosed '[' is literal
+    assert files(tmp_path, ["in/[!]"]) == ["in/[!]"]
+    assert files(tmp_path, ["in/[]"]) == ["in/[]"]
+    assert files(tmp_path, ["in/[]]"]) == ["in/]"]  # a ']' first in a class is a member
+    assert files(tmp_path, ["in/[!]]"]) == ["in/!", "in/-"]  # one character, not a "]"
+    assert files(tmp_path, ["in/a**b"]) == ["in/axyb"]  # '**' inside a name is '*': never crosses '/'
+    assert files(tmp_path, ["in/[a-]"]) == ["in/-"]  # a '-' last in a class is literal
+    assert files(tmp_path, ["in/[[]!]"]) == ["in/[!]"]

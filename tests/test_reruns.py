@@ -174,3 +174,88 @@ def test_a_state_folder_shared_by_two_servers_keeps_their_runs_apart(project, em
         assert result.exit_code == 0, result.stderr
         assert len([r for r in other.requests if r.method == "POST" and r.path == "/workflow_runs"]) == 6
     assert {r["action"] for r in plan(project)["runs"]} == {"reuse"}  # the first server's journal is intact
+
+
+def test_an_empty_ledger_left_by_an_early_stop_still_reconciles(project, emulator):
+    folder, _ = project
+    apply(project, "r1.json")
+    shutil.rmtree(folder / ".extendpipe")
+    (folder / ".extendpipe").mkdir()
+    (folder / ".extendpipe" / Path(ledger_file(emulator.url)).name).write_bytes(b"")
+    emulator.requests.clear()
+    result, report = apply(project, "r2.json")
+    assert result.exit_code == 0, result.stderr
+    assert posts(emulator) == []
+    assert {r["outcome"] for r in report["runs"]} == {"reused"}
+
+
+def test_a_lost_create_is_looked_up_even_with_no_reconcile(project, emulator):
+    # The create's answer is lost and the lookup fails too: the apply stops with the intent journalled.
+    emulator.faults.add(route="POST /workflow_runs", drop=True, after_commit=True, count=1)
+    emulator.faults.add(route="GET /workflow_runs", status=400, count=None)  # not retried: fails fast
+    result, _ = apply(project, "r1.json", "--no-reconcile", "--concurrency", "1")
+    assert result.exit_code == 3, result.stderr
+    emulator.faults.clear()
+    result, report = apply(project, "r2.json", "--no-reconcile")
+    assert result.exit_code == 0, result.stderr
+    runs = server_runs(emulator)
+    assert len(runs) == 6, "the run whose answer was lost was adopted, not created again"
+    assert sorted(r["metadata"]["extendpipe"]["path"] for r in runs) == sorted(r["path"] for r in report["runs"])
+
+
+def test_raw_texts_are_found_again_after_a_lost_answer(tmp_path, emulator):
+    (tmp_path / "pipeline.yaml").write_text(
+        "version: 1\nname: raw\nsteps:\n  - name: notes\n    workflow: workflow_notes\n"
+        "    inputs: {raw_texts: [\"Invoice 1 total 10 USD\", \"Invoice 2 total 20 USD\"]}\n")
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url}
+    emulator.faults.add(route="POST /workflow_runs", drop=True, after_commit=True, count=1)
+    result, report = apply((tmp_path, env), "r1.json")
+    assert result.exit_code == 0, result.stderr
+    assert len(server_runs(emulator)) == 2
+    emulator.requests.clear()
+    result, report = apply((tmp_path, env), "r2.json")
+    assert posts(emulator) == [] and {r["outcome"] for r in report["runs"]} == {"reused"}
+
+
+def test_needs_review_is_read_again_not_resubmitted(project, emulator):
+    emulator.faults.force_outcome("NEEDS_REVIEW", count=6)
+    result, report = apply(project, "r1.json")
+    assert result.exit_code == 1
+    doc = plan(project)
+    assert {r["action"] for r in doc["runs"]} == {"reuse"}
+    emulator.requests.clear()
+    result, report = apply(project, "r2.json")
+    assert result.exit_code == 1
+    assert posts(emulator) == []
+    assert {r["status"] for r in report["runs"]} == {"NEEDS_REVIEW"}
+
+
+def test_files_with_identical_bytes_are_separate_runs_reported_under_their_own_paths(tmp_path, emulator):
+    (tmp_path / "docs").mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / "docs" / name).write_text("Invoice number: SAME-1\nTotal: 5.00 EUR\n")
+    (tmp_path / "pipeline.yaml").write_text(MANIFEST.replace("docs/*.pdf", "docs/none*").replace(
+        '      include: ["docs/none*"]\n', '      raw_texts: ["x"]\n'))
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url}
+    first = apply((tmp_path, env), "r1.json")[1]
+    shutil.rmtree(tmp_path / ".extendpipe")  # and again through the server lookup
+    second = apply((tmp_path, env), "r2.json")[1]
+    for report in (first, second):
+        rows = {r["path"]: r for r in report["runs"] if r["step"] == "texts"}
+        assert len({r["runId"] for r in rows.values()}) == 3
+        runs = {r["id"]: r for r in server_runs(emulator)}
+        for path, row in rows.items():
+            assert runs[row["runId"]]["metadata"]["extendpipe"]["path"] == path
+
+
+def server_runs(emulator) -> list[dict]:
+    from extendpipe.client import ExtendClient, TransportConfig
+
+    with ExtendClient(TransportConfig(base_url=emulator.url, api_key="test-key")) as client:
+        return [client.get_run(s["id"]) for s in client.iter_runs()]
+
+
+def ledger_file(url: str) -> str:
+    from extendpipe.ledger import ledger_name
+
+    return ledger_name(url)

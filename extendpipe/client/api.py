@@ -43,7 +43,10 @@ class ExtendClient:
         """`POST /files/upload`: one multipart part named `file`; returns the File object."""
         with open(path, "rb") as fh:
             data = fh.read()
-        name = name or os.path.basename(path)
+        return self.upload_bytes(data, name or os.path.basename(path))
+
+    def upload_bytes(self, data: bytes, name: str) -> dict:
+        """Upload content held in memory (a raw text) under a file name."""
         resp = self.transport.request("POST", PATH_FILES_UPLOAD,
                                       multipart={"file": (name, data, "application/octet-stream")},
                                       retry=UPLOAD_RETRY)

@@ -127,7 +127,12 @@ def check_api_key(api_key: str) -> None:
 
 def check_base_url(base_url: str) -> str:
     """Allow plain http only to loopback; everything else must be https."""
-    parts = urlsplit(base_url)
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise InputError(f"base URL {base_url!r} is not a valid URL: {exc} "
+                         "(hint: e.g. https://api.extend.ai or http://127.0.0.1:8790)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"base URL {base_url!r} is not an http(s) URL (hint: e.g. https://api.extend.ai)")
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:

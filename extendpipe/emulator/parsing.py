@@ -57,6 +57,7 @@ for _ext in (
 ):
     EXTENSION_TYPES[_ext] = "IMG"
 TEXT_TYPES = frozenset({"TXT", "CSV", "HTML", "XML"})
+OFFICE_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .pptx (a ZIP) and .ppt (an OLE compound file)
 
 
 class ParseError(Exception):
@@ -126,6 +127,11 @@ def pdf_text(data: bytes) -> tuple[str, int]:
 
 def extract_text(file_type: str | None, data: bytes) -> tuple[str, int]:
     """(text, page count) of a document; ParseError when it cannot be read or holds no text."""
+    if file_type == "PDF" and data.startswith(OFFICE_MAGIC):
+        # PowerPoint files get File.type PDF, as the real API converts them; this emulator cannot.
+        raise ParseError(
+            constants.FILE_TYPE_NOT_SUPPORTED, "The emulator cannot convert Office files to PDF; use PDF or text."
+        )
     if file_type == "PDF":
         text, pages = pdf_text(data)
     elif file_type in TEXT_TYPES:

@@ -7,6 +7,7 @@ import copy
 from extendpipe.constants import DEFAULT_PRIORITY
 from extendpipe.durations import parse_duration
 from extendpipe.errors import Problem
+from extendpipe.manifest.globs import glob_error
 from extendpipe.manifest.jsonpath import format_path
 from extendpipe.manifest.model import Inputs, Manifest, Settings, Step
 
@@ -34,6 +35,7 @@ def semantic_problems(data, doc, shown) -> list:
                 problems.append(Problem(shown, line, col, format_path(path), message, _DURATION_HINTS[key]))
     steps = data.get("steps") if isinstance(data, dict) else None
     for index, step in enumerate(steps if isinstance(steps, list) else []):
+        problems += _glob_problems(step, index, doc, shown)
         name = step.get("name") if isinstance(step, dict) else None
         if not isinstance(name, str):
             continue
@@ -45,6 +47,22 @@ def semantic_problems(data, doc, shown) -> list:
                                     "give each step its own name"))
         else:
             seen[name] = line
+    return problems
+
+
+def _glob_problems(step, index, doc, shown) -> list:
+    """A problem per include/exclude pattern that is not a valid glob (a backwards range like [z-a])."""
+    inputs = step.get("inputs") if isinstance(step, dict) else None
+    problems = []
+    for field in ("include", "exclude"):
+        patterns = inputs.get(field) if isinstance(inputs, dict) else None
+        for j, pattern in enumerate(patterns if isinstance(patterns, list) else []):
+            path = ("steps", index, "inputs", field, j)
+            checkable = isinstance(pattern, str) and "\\" not in pattern and path not in doc.flagged
+            error = glob_error(pattern) if checkable else None
+            if error:  # a backslash has its own schema message
+                line, col = doc.position(path)
+                problems.append(Problem(shown, line, col, format_path(path), *error))
     return problems
 
 

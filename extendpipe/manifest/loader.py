@@ -7,17 +7,18 @@ YAML 1.1 silently turned into a non-string is remembered (a "trap") for the sche
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import yaml
 
 from extendpipe.errors import ManifestError, Problem
 from extendpipe.manifest.envexpand import ExpandError, expand
-from extendpipe.manifest.jsonpath import format_path, quote_hint
-from extendpipe.manifest.source import decode
+from extendpipe.manifest.jsonpath import format_path
+from extendpipe.manifest.source import MAX_BYTES, decode
+from extendpipe.manifest.traps import number_trap, yaml_problem
 
 MAX_VALUES = 100_000
+MAX_TEXT = MAX_BYTES  # characters of text after expanding aliases: no more than the largest file holds
 MAX_DEPTH = 64
 
 _P = "tag:yaml.org,2002:"
@@ -88,34 +89,12 @@ def _mark(node):
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _yaml_problem(exc, text, shown):
-    mark = getattr(exc, "problem_mark", None)
-    if mark is not None:
-        line, col = mark.line + 1, mark.column + 1
-    else:  # ReaderError: a position in the text
-        pos = getattr(exc, "position", 0) or 0
-        line = text.count("\n", 0, pos) + 1
-        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    what = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
-    context = getattr(exc, "context", None) or ""
-    hint = None
-    if "'\\t'" in what or "\t" in what:
-        what, hint = "tab character where YAML needs spaces", "use spaces to indent and after ':'"
-    elif "expected a single document" in what + context:
-        what, hint = "more than one YAML document", "keep one document (no second '---') per manifest"
-    elif "mapping values are not allowed" in what:
-        hint = "check the indentation, or quote a value that contains ': '"
-    elif "special characters are not allowed" in what:
-        what = "control character in the file"
-    return Problem(shown, line, col, "", f"invalid YAML: {what}", hint)
-
-
 def compose(text, shown):
     """The root node of the single document in `text`; YAML errors become one Problem."""
     try:
         loader = ManifestLoader(text)
     except yaml.YAMLError as exc:  # the reader checks every character up front
-        raise ManifestError([_yaml_problem(exc, text, shown)]) from None
+        raise ManifestError([yaml_problem(exc, text, shown)]) from None
     try:
         node = loader.get_single_node()
     except _TooMany as exc:
@@ -123,7 +102,7 @@ def compose(text, shown):
                                      f"more than {MAX_VALUES} values", "a manifest lists globs, not data; "
                                      "keep it small")]) from None
     except yaml.YAMLError as exc:
-        raise ManifestError([_yaml_problem(exc, text, shown)]) from None
+        raise ManifestError([yaml_problem(exc, text, shown)]) from None
     except RecursionError:
         raise ManifestError([Problem(shown, None, None, "", "invalid YAML: nested too deeply")]) from None
     finally:
@@ -142,11 +121,17 @@ class Builder:
         self.environ = environ
         self.doc = Document()
         self.count = 0
+        self.text = 0  # characters of scalars and keys built so far, aliases expanded
+        self.merges = 0  # pairs gathered from '<<' merge sources
+        self.flat = {}  # id(merge source node) -> its flat_pairs, so shared anchors are flattened once
+        self.cycle = False
         self.active = set()
 
-    def problem(self, path, where, message, hint=None):
+    def problem(self, path, where, message, hint=None, flag=True):
+        """Record a problem; `flag` silences the schema's own messages about that path."""
         path = tuple(path)
-        self.doc.flagged.add(path)
+        if flag:
+            self.doc.flagged.add(path)
         line, col = where
         self.doc.problems.append(Problem(self.shown, line, col, format_path(path), message, hint))
 
@@ -165,7 +150,9 @@ class Builder:
             raise _Stop
         self.doc.values[path] = _mark(node)
         if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, path)
+            value = self.scalar(node, path)
+            self.add_text(value, path, node)
+            return value
         if id(node) in self.active:
             self.problem(path, _mark(node), "an alias refers to a value that contains it")
             return None
@@ -189,10 +176,12 @@ class Builder:
             if key_node.tag == MERGE:
                 merged.extend(self.merge_sources(value_node, path))
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.problem(path, _mark(key_node), "a key must be plain text, not a list or mapping")
+            if not isinstance(key_node, yaml.ScalarNode):  # not flagged: the other keys still get checked
+                self.problem(path, _mark(key_node), "a key must be plain text, not a list or mapping",
+                             "write the key as text, or quote it", flag=False)
                 continue
             key = key_node.value
+            self.add_text(key, path, key_node)
             line, col = _mark(key_node)
             if key in seen:
                 self.problem(path + (key,), (line, col), f"duplicate key '{key}' (first at line {seen[key]})",
@@ -202,7 +191,7 @@ class Builder:
             self.doc.keys[path + (key,)] = (line, col)
             result[key] = self.value(value_node, path + (key,), depth + 1)
         for source in merged:  # explicit keys win; among merged mappings, the first wins
-            for key_node, value_node in self.flat_pairs(source):
+            for key_node, value_node in self.flat_pairs(source, (path[:1], _mark(node))):
                 key = key_node.value
                 if key not in result:
                     self.doc.keys[path + (key,)] = _mark(key_node)
@@ -218,10 +207,28 @@ class Builder:
                      "write '<<: *anchor' where the anchor names a mapping")
         return []
 
-    def flat_pairs(self, node, stack=()):
-        """The (key node, value node) pairs of a merge source, its own merges applied."""
+    def add_text(self, value, path, node):
+        """Count the characters built; aliases repeating a long text cannot make gigabytes from a small file."""
+        if isinstance(value, str):
+            self.text += len(value)
+            if self.text > MAX_TEXT:
+                self.problem(path[:1], _mark(node), f"more than {MAX_TEXT // (1024 * 1024)} MB of text "
+                             "(after expanding aliases)", "a manifest should be small; check for aliases "
+                             "that repeat a long text")
+                raise _Stop
+
+    def flat_pairs(self, node, at, stack=()):
+        """The (key node, value node) pairs of a merge source, its own merges applied.
+
+        Each source is flattened once (memoised by node), and the pairs gathered over all sources are
+        counted, so a chain of anchors merging each other twice cannot take exponential time.
+        """
         if id(node) in stack or len(stack) > MAX_DEPTH:
+            self.cycle = True
             return []
+        if id(node) in self.flat:
+            return self.flat[id(node)]
+        outer, self.cycle = self.cycle, False
         pairs, later = {}, []
         for key_node, value_node in node.value:
             if key_node.tag == MERGE:
@@ -230,9 +237,20 @@ class Builder:
             elif isinstance(key_node, yaml.ScalarNode):
                 pairs.setdefault(key_node.value, (key_node, value_node))
         for source in later:
-            for key_node, value_node in self.flat_pairs(source, stack + (id(node),)):
+            found = self.flat_pairs(source, at, stack + (id(node),))
+            self.merges += 1 + len(found)
+            if self.merges > MAX_VALUES:
+                self.problem(*at, f"more than {MAX_VALUES} merged keys (after expanding '<<' "
+                             "aliases)", "a manifest should be small; check for '<<' merges of anchors that "
+                             "merge each other")
+                raise _Stop
+            for key_node, value_node in found:
                 pairs.setdefault(key_node.value, (key_node, value_node))
-        return list(pairs.values())
+        result = list(pairs.values())
+        if not self.cycle:  # a result cut short by a cycle depends on where it was entered from
+            self.flat[id(node)] = result
+        self.cycle = self.cycle or outer
+        return result
 
     def scalar(self, node, path):
         tag, text, plain = node.tag, node.value, node.style is None
@@ -257,28 +275,10 @@ class Builder:
             self.doc.dates[path] = text
         elif plain and not isinstance(value, str):
             self.doc.plain[path] = text
-            self.check_number(node, path, text, value)
+            trap = number_trap(path, text, value)
+            if trap:
+                self.problem(path, _mark(node), *trap)
         return value
-
-    def check_number(self, node, path, text, value):
-        """Flag values no one means: base-60 (`1:30`), octal (`0755`), infinities and NaN, and in metadata
-        (where any JSON value is allowed, so the schema cannot tell) YAML 1.1 booleans such as `NO` or `off`.
-        """
-        if isinstance(value, bool):
-            if text.lower() not in ("true", "false") and "metadata" in map(str, path[:-1]):
-                self.problem(path, _mark(node), f"{text} is read by YAML as the boolean {str(value).lower()}, "
-                             "not as text", quote_hint(path, text) + "; write true or false for a boolean")
-            return
-        if isinstance(value, float) and not math.isfinite(value):
-            self.problem(path, _mark(node), f"{text} is not a finite number", quote_hint(path, text))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            digits = text.lstrip("+-")
-            if ":" in text:
-                self.problem(path, _mark(node), f"{text} is read by YAML as the base-60 number {value}",
-                             quote_hint(path, text))
-            elif isinstance(value, int) and len(digits) > 1 and digits[0] == "0" and digits.isdigit():
-                self.problem(path, _mark(node), f"{text} is read by YAML as the octal number {value}",
-                             quote_hint(path, text))
 
 
 def load_document(raw, shown, environ):

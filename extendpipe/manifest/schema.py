@@ -14,6 +14,7 @@ from jsonschema.exceptions import best_match
 from extendpipe.errors import Problem
 from extendpipe.manifest.jsonpath import format_path, last_key, quote_hint
 
+_OCTAL = re.compile(r"[-+]?0[oO][0-7]+(?:_[0-7]+)*\Z")  # YAML 1.2 octal; YAML 1.1 keeps it as text
 _TYPES = {
     "object": "a mapping", "array": "a list", "string": "a string", "integer": "a whole number",
     "number": "a number", "boolean": "true or false", "null": "nothing",
@@ -118,6 +119,10 @@ class Messages:
             text = self.doc.plain[path]
             message = f"{text} is read by YAML as {describe(value)}, not as text"
             self.add(path, message, quote_hint(path, text))
+            return
+        if wanted[0] in ("integer", "number") and isinstance(value, str) and _OCTAL.match(value):
+            number = int(value.replace("_", ""), 0)
+            self.add(path, f"{value} is read by YAML as text, not as the octal number {number}", f"write {number}")
             return
         hint = _HINTS.get(key) if path else "a manifest is a mapping with version, name and steps"
         if wanted == ["boolean"] and isinstance(value, str):

@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 
 from extendpipe.errors import ManifestError, Problem
 
 MAX_BYTES = 10 * 1024 * 1024
 
 
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _not_regular(mode, shown):
+    """A problem when `mode` is not a regular file's: opening a FIFO would wait for a writer forever."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    hint = None if kind == "a folder" else "pass the path of a .yaml manifest file"
+    return ManifestError([Problem(shown, None, None, "", f"is {kind}, not a manifest file", hint)])
+
+
 def read_bytes(path, shown):
-    """The file's bytes, refusing what cannot be a manifest (unreadable, a folder, over 10 MB)."""
+    """The file's bytes, refusing what cannot be a manifest (unreadable, not a regular file, over 10 MB)."""
     try:
+        problem = _not_regular(os.stat(path).st_mode, shown)
+        if problem is not None:
+            raise problem
         with open(path, "rb") as handle:
+            problem = _not_regular(os.fstat(handle.fileno()).st_mode, shown)  # swapped since the stat
+            if problem is not None:
+                raise problem
             raw = handle.read(MAX_BYTES + 1)
     except IsADirectoryError:
-        raise ManifestError([Problem(shown, None, None, "", "is a folder, not a manifest file")]) from None
+        raise _not_regular(stat.S_IFDIR, shown) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ManifestError([Problem(shown, None, None, "", f"cannot read the file: {reason}")]) from None

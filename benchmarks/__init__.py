@@ -1,0 +1,1 @@
+"""Benchmarks of extendpipe: `python -m benchmarks [--quick]` from the repository root (see run.py)."""

@@ -1,0 +1,62 @@
+"""Messages for what YAML does to a manifest that no one means: numbers it reads oddly, and its own errors."""
+
+from __future__ import annotations
+
+import math
+
+from extendpipe.errors import Problem
+from extendpipe.manifest.jsonpath import quote_hint
+
+_BASES = {"0x": "hexadecimal", "0b": "binary"}  # YAML 1.1 reads '0o17' as text; the schema says so
+
+
+def number_trap(path, text, value):
+    """(message, hint) for a plain scalar YAML read as a value no one means, else None.
+
+    Base-60 (`1:30`), octal (`0755`), hexadecimal (`0x10`) and binary (`0b101`) numbers, infinities and
+    NaN, and in metadata (where any JSON value is allowed, so the schema cannot tell) YAML 1.1 booleans
+    such as `NO` or `off`.
+    """
+    if isinstance(value, bool):
+        if text.lower() not in ("true", "false") and "metadata" in map(str, path[:-1]):
+            return (f"{text} is read by YAML as the boolean {str(value).lower()}, not as text",
+                    quote_hint(path, text) + "; write true or false for a boolean")
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{text} is not a finite number", quote_hint(path, text)
+    if not isinstance(value, (int, float)):
+        return None
+    digits = text.lstrip("+-")
+    if ":" in text:
+        return f"{text} is read by YAML as the base-60 number {value}", quote_hint(path, text)
+    if isinstance(value, int) and len(digits) > 1 and digits[0] == "0" and digits.isdigit():
+        return f"{text} is read by YAML as the octal number {value}", quote_hint(path, text)
+    if isinstance(value, int) and digits[:2].lower() in _BASES:
+        hint = f"write {value}"
+        if "metadata" in map(str, path[:-1]):
+            hint += f" for the number, or {quote_hint(path, text)}"
+        return f"{text} is read by YAML as the {_BASES[digits[:2].lower()]} number {value}", hint
+    return None
+
+
+def yaml_problem(exc, text, shown):
+    """A YAML error as one Problem at its line and column, worded for a person."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        line, col = mark.line + 1, mark.column + 1
+    else:  # ReaderError: a position in the text
+        pos = getattr(exc, "position", 0) or 0
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    what = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+    context = getattr(exc, "context", None) or ""
+    hint = None
+    if "'\\t'" in what or "\t" in what:
+        what, hint = "tab character where YAML needs spaces", "use spaces to indent and after ':'"
+    elif "expected a single document" in what + context:
+        what, hint = "more than one YAML document", "keep one document (no second '---') per manifest"
+    elif "mapping values are not allowed" in what:
+        hint = "check the indentation, or quote a value that contains ': '"
+    elif "special characters are not allowed" in what:
+        what = "control character in the file"
+    return Problem(shown, line, col, "", f"invalid YAML: {what}", hint)
