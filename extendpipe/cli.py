@@ -27,7 +27,7 @@ from extendpipe.cli_common import (
 from extendpipe.cli_report import report
 from extendpipe.cli_runs import runs
 from extendpipe.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ExtendpipeError, InputError, ManifestError
-from extendpipe.output import echo_err
+from extendpipe.output import echo_err, printable
 
 
 class ExtendpipeGroup(click.Group):
@@ -68,7 +68,7 @@ def validate(paths, allow_outside, as_json) -> int:
             {"path": r.path, "steps": r.step_count, "inputs": r.file_count,
              "problems": [p.format() for p in r.problems]} for r in results]}, indent=2))
     for problem in problems:
-        echo_err(problem.format())
+        echo_err(printable(problem.format()))
     annotate(problems)
     if not as_json:
         for r in results:
@@ -171,12 +171,12 @@ def exit_code_for_exception(exc: BaseException) -> int:
     """Print what the user needs about an exception and return its exit code (DESIGN.md)."""
     if isinstance(exc, ManifestError):
         for problem in exc.problems:
-            echo_err(problem.format())
+            echo_err(printable(problem.format()))
         annotate(exc.problems)
         echo_err(f"{len(exc.problems)} problem(s); nothing was submitted")
         return exc.exit_code
     if isinstance(exc, ExtendpipeError):
-        echo_err(f"error: {exc}")
+        echo_err(printable(f"error: {exc}"))
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
         echo_err("interrupted")

@@ -11,7 +11,7 @@ import click
 from extendpipe.cli_common import DEFAULT_STATE_DIR, connected, setup_logging, target_options
 from extendpipe.constants import ALL_STATUSES, MAX_PAGE_SIZE
 from extendpipe.errors import EXIT_RUNS_FAILED, ApiError, InputError
-from extendpipe.output import echo_err
+from extendpipe.output import echo_err, printable
 from extendpipe.target import EMBEDDED, resolve_target
 
 # The server's "no" about the run asked for (not found, cannot be cancelled): the command ran and
@@ -60,7 +60,7 @@ def _session(opts: dict):
 
 
 def _table(rows: list[dict]) -> str:
-    cells = [[str(r.get(c) if r.get(c) is not None else "-") for c in TABLE_COLUMNS] for r in rows]
+    cells = [[printable(r.get(c) if r.get(c) is not None else "-") for c in TABLE_COLUMNS] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(TABLE_COLUMNS)]
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(TABLE_COLUMNS, widths)).rstrip()]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
@@ -134,6 +134,10 @@ def get_run(run_id, as_json, **opts) -> int:
     return 0
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _parse_metadata(values: tuple[str, ...]) -> dict | None:
     if not values:
         return None
@@ -141,7 +145,7 @@ def _parse_metadata(values: tuple[str, ...]) -> dict | None:
     for value in values:
         if value.lstrip().startswith("{"):
             try:
-                doc = json.loads(value)
+                doc = json.loads(value, parse_constant=_no_constant)
             except ValueError as exc:
                 raise InputError(f"--metadata {value!r} is not valid JSON: {exc}") from None
             if not isinstance(doc, dict):
@@ -150,7 +154,7 @@ def _parse_metadata(values: tuple[str, ...]) -> dict | None:
         elif "=" in value:
             key, _, raw = value.partition("=")
             try:
-                merged[key] = json.loads(raw)
+                merged[key] = json.loads(raw, parse_constant=_no_constant)  # NaN, Infinity: kept as text
             except ValueError:
                 merged[key] = raw
         else:

@@ -11,6 +11,16 @@ def echo_err(message: str = "") -> None:
     click.echo(message, err=True)
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in list(range(0x20)) + [0x7f]}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+
+
+def printable(value) -> str:
+    """Text from files and servers, safe for a terminal or a CI log: control characters (CR, ESC, newlines
+    that could forge log lines or GitHub workflow commands) are shown escaped, never emitted."""
+    return str(value).translate(_CONTROL)
+
+
 def summary_lines(report: dict, report_path: str) -> list[str]:
     summary = report["summary"]
     lines = [f"{report['manifest']['pipeline']}: {summary['total']} run(s), {summary['succeeded']} succeeded, "
@@ -22,10 +32,10 @@ def summary_lines(report: dict, report_path: str) -> list[str]:
     failures = [r for r in report["runs"] if not r["success"]]
     for row in failures[:MAX_FAILURES_SHOWN]:
         why = row["failureMessage"] or row["failureReason"] or row["outcome"]
-        lines.append(f"  not ok: {row['step']}  {row['path']}: {row['status'] or 'no run'}: {why}")
+        lines.append(printable(f"  not ok: {row['step']}  {row['path']}: {row['status'] or 'no run'}: {why}"))
     if len(failures) > MAX_FAILURES_SHOWN:
         lines.append(f"  ... and {len(failures) - MAX_FAILURES_SHOWN} more (see the report)")
     if report["error"]:
-        lines.append(f"  stopped: {report['error']}")
+        lines.append(printable(f"  stopped: {report['error']}"))
     lines.append(f"report: {report_path}")
     return lines

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Callable, TextIO
 
 from extendpipe.constants import FINAL_STATUSES, PROCESSED
+from extendpipe.output import printable
 
 ERROR = "ERROR"  # a run that failed before the server gave it a status
 DONE_STATUSES = FINAL_STATUSES | {ERROR}
@@ -55,11 +56,11 @@ def clock_text(seconds: float) -> str:
 def run_line(status: str | None, step: str, path: str, run_id: str | None = None, reason: str | None = None,
              color: bool = False) -> str:
     """`  STATUS       step  path  (run id)  reason`, as extendpipe.output prints it."""
-    label = status or ERROR
-    text = f"  {paint(label, label, color)}{' ' * max(1, 13 - len(label))}{step}  {path}"
+    label = printable(status or ERROR)
+    text = f"  {paint(label, label, color)}{' ' * max(1, 13 - len(label))}{printable(step)}  {printable(path)}"
     if run_id:
-        text += f"  ({run_id})"
-    return f"{text}  {reason}" if reason else text
+        text += f"  ({printable(run_id)})"
+    return f"{text}  {printable(reason)}" if reason else text
 
 
 def _is_tty(stream) -> bool:

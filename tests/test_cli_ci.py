@@ -54,3 +54,26 @@ def test_runs_without_a_key_needs_the_embedded_store(tmp_path, monkeypatch):
         "error: .extendpipe: no embedded emulator store here (hint: pass --state-dir with the folder beside "
         "your manifest, e.g. --state-dir pipelines/.extendpipe, or set EXTEND_API_KEY for the Extend API)"]
     assert not (tmp_path / ".extendpipe").exists()
+
+
+def test_control_characters_from_names_and_servers_never_reach_the_log(tmp_path, emulator):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "evil\r\x1b[31mred.txt").write_text("Invoice number: 1\n")
+    (tmp_path / "m.yaml").write_text(GOOD.replace('raw_texts: ["Invoice 1"]', 'include: ["docs/*.txt"]')
+                                     .replace("metadata: {x: 1}", "metadata: {x: 1}"))
+    emulator.faults.force_outcome("FAILED", count=1, failure_message="bad\n::error::injected\x1b[2J")
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url, "GITHUB_ACTIONS": "true"}
+    result = CliRunner().invoke(cli, ["apply", str(tmp_path / "m.yaml"), "--report", str(tmp_path / "r.json"),
+                                      "--poll-interval", "0.05"], env=env)
+    assert result.exit_code == 1, result.stderr
+    assert "\r" not in result.stderr and "\x1b" not in result.stderr
+    assert not any(line.startswith("::error::injected") for line in result.stderr.splitlines())
+    assert "evil\\r\\x1b[31mred.txt" in result.stderr
+
+
+def test_run_ids_are_one_path_segment(emulator):
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url}
+    result = CliRunner().invoke(cli, ["runs", "get", "../files"], env=env)
+    assert result.exit_code == 1
+    assert len(emulator.requests) == 1 and emulator.requests[0].path.startswith("/workflow_runs/")
+    assert "error: GET /workflow_runs/..%2Ffiles: 404" in result.stderr  # sent as one encoded segment

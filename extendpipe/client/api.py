@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from urllib.parse import quote
 
 from extendpipe.client.pacing import RUN
 from extendpipe.client.transport import READ_RETRY, SUBMIT_RETRY, UPLOAD_RETRY, WRITE_RETRY, Transport, TransportConfig
@@ -21,6 +22,11 @@ from extendpipe.constants import (
     PATH_WORKFLOW_RUNS,
 )
 from extendpipe.errors import ApiError, InputError
+
+
+def _run_path(run_id: str) -> str:
+    """`/workflow_runs/{id}`, the id percent-encoded: an id like `../files` stays one path segment."""
+    return f"{PATH_WORKFLOW_RUNS}/{quote(run_id, safe='')}"
 
 
 class ExtendClient:
@@ -54,7 +60,7 @@ class ExtendClient:
 
     def get_file(self, file_id: str, raw_text: bool = False) -> dict:
         query = {"rawText": "true"} if raw_text else None
-        return self.transport.request("GET", f"{PATH_FILES}/{file_id}", query=query).body["file"]
+        return self.transport.request("GET", f"{PATH_FILES}/{quote(file_id, safe='')}", query=query).body["file"]
 
     # Workflow runs ---------------------------------------------------------------------------
     def create_runs(self, workflow_id: str, *, files: list[dict] | None = None,
@@ -80,7 +86,7 @@ class ExtendClient:
         return resp.body["workflowRuns"]
 
     def get_run(self, run_id: str) -> dict:
-        return self.transport.request("GET", f"{PATH_WORKFLOW_RUNS}/{run_id}", retry=READ_RETRY).body["workflowRun"]
+        return self.transport.request("GET", f"{_run_path(run_id)}", retry=READ_RETRY).body["workflowRun"]
 
     def list_runs_page(self, *, status=None, workflow_id=None, batch_id=None, file_name_contains=None,
                        sort_by=None, sort_dir=None, max_page_size=None, page_token=None) -> tuple[list, str | None]:
@@ -103,12 +109,12 @@ class ExtendClient:
     def update_run(self, run_id: str, *, name: str | None = None, metadata: dict | None = None) -> dict:
         """`POST /workflow_runs/{id}`: metadata is merged by the server, incoming keys win."""
         body = {k: v for k, v in (("name", name), ("metadata", metadata)) if v is not None}
-        return self.transport.request("POST", f"{PATH_WORKFLOW_RUNS}/{run_id}", json_body=body,
+        return self.transport.request("POST", f"{_run_path(run_id)}", json_body=body,
                                       retry=WRITE_RETRY).body["workflowRun"]
 
     def cancel_run(self, run_id: str) -> dict:
         try:
-            return self.transport.request("POST", f"{PATH_WORKFLOW_RUNS}/{run_id}/cancel", json_body={},
+            return self.transport.request("POST", f"{_run_path(run_id)}/cancel", json_body={},
                                           retry=WRITE_RETRY).body["workflowRun"]
         except ApiError as exc:
             # WRITE_RETRY resends a cancel whose answer was lost; the resend is refused (400) because
@@ -122,7 +128,7 @@ class ExtendClient:
 
     def delete_run(self, run_id: str) -> dict:
         try:
-            return self.transport.request("DELETE", f"{PATH_WORKFLOW_RUNS}/{run_id}", retry=WRITE_RETRY).body
+            return self.transport.request("DELETE", f"{_run_path(run_id)}", retry=WRITE_RETRY).body
         except ApiError as exc:
             # As for cancel: a resent delete whose first answer was lost finds the run gone (404).
             if exc.status != 404 or getattr(exc, "attempts", 1) < 2:

@@ -236,7 +236,8 @@ def _parse_json(data: bytes):
     if not data:
         return None
     try:
-        return json.loads(data)
+        # NaN and Infinity are not JSON: a server that sends them gets null, so reports stay valid JSON.
+        return json.loads(data, parse_constant=lambda name: None)
     except ValueError:
         return None
 
