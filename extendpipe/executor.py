@@ -233,39 +233,45 @@ class Executor:
         """Carry out the plan (priority order) and wait until each run is final or time runs out."""
         self.results = [RunResult(p) for p in sorted(plan, key=lambda p: p.desired.sort_key)]
         deadline = self.clock() + self.settings.wait_timeout
-        pending: set[Future] = set()
+        submitting: set[Future] = set()
+        fetching: set[Future] = set()
         queue = iter(self.results)
         workers = max(1, self.settings.concurrency)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extendpipe")
+        # Two pools: fetching finished runs never takes a worker from uploads and creates, so a burst
+        # of runs finishing does not stall submission (benchmarks/ showed it did with one pool).
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extendpipe-submit")
+        fetch_pool = ThreadPoolExecutor(max_workers=max(2, workers), thread_name_prefix="extendpipe-fetch")
         interrupted = False
         try:
             exhausted, next_sweep, started = False, self.clock(), 0
             while not self.stop.is_set():
-                # Keep at most `workers` tasks queued: the plan streams into the pool. The first task
-                # runs alone, so a wrong key or a dead server costs one request, not `workers` of them.
-                limit = 1 if started == 1 and pending else workers
-                while not exhausted and len(pending) < limit:
+                # The plan streams into the pool, a little ahead of the workers so none idles. The first
+                # task runs alone, so a wrong key or a dead server costs one request, not `workers`.
+                limit = 1 if started == 1 and submitting else 2 * workers
+                while not exhausted and len(submitting) < limit:
                     item = next(queue, None)
                     if item is None:
                         exhausted = True
                     else:
-                        pending.add(pool.submit(self._task_for(item), item))
+                        submitting.add(pool.submit(self._task_for(item), item))
                         started += 1
                 if self.clock() >= next_sweep:
                     self.tracker.sweep()
                     next_sweep = self.clock() + self.settings.poll_interval
                 for result in self.tracker.due_fetches():
-                    pending.add(pool.submit(self._fetch, result))
-                if pending:
-                    done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
+                    fetching.add(fetch_pool.submit(self._fetch, result))
+                if submitting or fetching:
+                    done, _ = wait(submitting | fetching, timeout=0.05, return_when=FIRST_COMPLETED)
+                    submitting -= done
+                    fetching -= done
                     for future in done:
                         future.result()  # re-raises what stops the apply
                 self.on_tick()
-                if exhausted and not pending and not len(self.tracker):
+                if exhausted and not submitting and not fetching and not len(self.tracker):
                     break
                 if self.clock() >= deadline:
                     break
-                if not pending:
+                if not submitting and not fetching:
                     self.stop.wait(max(0.0, min(next_sweep - self.clock(), self.settings.poll_interval)))
         except KeyboardInterrupt:
             interrupted = True
@@ -274,6 +280,7 @@ class Executor:
             self.stop.set()
             # On Ctrl-C, do not wait for requests in flight: the ledger already holds their intents.
             pool.shutdown(wait=not interrupted, cancel_futures=True)
+            fetch_pool.shutdown(wait=not interrupted, cancel_futures=True)
             for result in self.tracker.in_flight():
                 if not result.final and self.clock() >= deadline:
                     result.outcome = TIMED_OUT

@@ -32,10 +32,10 @@ CHUNK = 1024 * 1024
 
 
 def sha256_file(path) -> tuple[str, int]:
-    """(hex sha256, size in bytes) of a file, read in 1 MiB chunks."""
+    """(hex sha256, size in bytes) of a file, read in 1 MiB chunks, unbuffered (one read for a small file)."""
     digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
+    with open(path, "rb", buffering=0) as handle:
+        while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size

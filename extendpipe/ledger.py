@@ -29,6 +29,9 @@ from urllib.parse import urlsplit
 log = logging.getLogger("extendpipe.ledger")
 
 LEDGER_NAME = "ledger.jsonl"
+# Records whose loss in a power cut could make a rerun pay twice are fsync'd; the others (uploads,
+# statuses) only save requests a rerun can repeat safely.
+DURABLE = frozenset({"create-intent", "create", "create-refused"})
 
 
 def ledger_name(target_key: str | None) -> str:
@@ -122,8 +125,9 @@ class Ledger:
             if self._fh is None:
                 raise LedgerClosed(f"{self.path} is closed")
             self._fh.write(line)
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
+            self._fh.flush()  # in the OS's hands: survives the process being killed
+            if record["t"] in DURABLE:
+                os.fsync(self._fh.fileno())  # on disk: survives the machine going down too
 
     def __enter__(self):
         self.open()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import Counter
 from collections.abc import Mapping
 from typing import Callable, TextIO
 
@@ -122,8 +121,14 @@ class Progress:
         final = label in DONE_STATUSES if final is None else final
         success = status == PROCESSED if success is None else success
         with self._lock:
+            previous = self._states.get((step, path))
             self._states[(step, path)] = label
-            self.counts = dict(Counter(self._states.values()))
+            if previous != label:  # counted incrementally: O(1) per event however many runs there are
+                if previous is not None:
+                    self.counts[previous] -= 1
+                    if not self.counts[previous]:
+                        del self.counts[previous]
+                self.counts[label] = self.counts.get(label, 0) + 1
             if self.mode == "verbose" or (final and not success) or (final and not self.live and self.mode == "normal"):
                 self._print(run_line(status, step, path, run_id, reason, self.color))
             self.tick()
