@@ -55,6 +55,7 @@ class ApplyOptions:
     rate_limit: RateLimit = RateLimit(None, None)
     shard: Shard | None = None
     lock: LockFile | None = None      # None: no lock file is read or written
+    expected_plan: list | None = None  # `apply plan.json`: the runs `plan -o` showed; anything else is refused
     locked: bool = False              # --locked: every unpinned step must have a lock entry
 
 
@@ -68,6 +69,21 @@ class ApplyOutcome:
 def ledger_key(target: Target) -> str | None:
     """Which journal a target uses: the embedded emulator's, or one per remote base URL."""
     return None if target.kind == EMBEDDED else target.base_url
+
+
+def plan_rows(plan: list[PlannedRun]) -> list[dict]:
+    return [p.as_dict() for p in sorted(plan, key=lambda p: p.desired.report_key)]
+
+
+def check_plan_unchanged(plan: list[PlannedRun], expected: list[dict]) -> None:
+    """A saved plan is carried out only as shown: same runs, same actions, same fingerprints."""
+    keys = ("step", "path", "action", "fingerprint")
+    now = [tuple(row[k] for k in keys) for row in plan_rows(plan)]
+    then = [tuple(row.get(k) for k in keys) for row in expected]
+    if now != then:
+        changed = len({row[:2] for row in set(now) ^ set(then)})
+        raise InputError(f"the saved plan no longer matches: {changed} run(s) differ (files, the manifest or "
+                         "the server changed since) (hint: run `extendpipe plan -o` again and review it)")
 
 
 def exit_code_for(results: list[RunResult], allow_needs_review: bool) -> int:
@@ -134,6 +150,8 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
                             locked_versions=locked_versions)
         try:
             plan = _plan(manifest, desired, journal, reconciler, options)
+            if options.expected_plan is not None:
+                check_plan_unchanged(plan, options.expected_plan)
             if on_start:
                 on_start(plan)
             results = executor.run(plan)

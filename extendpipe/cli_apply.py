@@ -32,6 +32,21 @@ from extendpipe.target import EMBEDDED
 # that `extendpipe --help` and shell completion start fast.
 
 EXIT_PLAN_PENDING = 4  # plan --detailed-exitcode: work pending (0: nothing to do)
+PLAN_VERSION = 1
+
+
+def read_saved_plan(path: str) -> dict | None:
+    """The plan document `plan -o` wrote, when MANIFEST names one (a JSON file); else None."""
+    if not path.endswith(".json"):
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a saved plan: {exc} (hint: give a manifest, or a file from `plan -o`)") from None
+    if not isinstance(doc, dict) or doc.get("planVersion") != PLAN_VERSION or not isinstance(doc.get("runs"), list):
+        raise InputError(f"{path}: not a saved plan (hint: give a manifest, or a file from `plan -o`)")
+    return doc
 
 
 class RateLimitType(click.ParamType):
@@ -135,9 +150,12 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
     with interrupt_handling(), StateLock(options.state_dir, "plan"), connected(target, options.state_dir) as live:
         planned, requests = plan_manifest(manifest, live, options)
     counts = Counter(p.action for p in planned)
-    doc = {"pipeline": manifest.name, "manifest": {"path": shown(manifest.path), "sha256": manifest.sha256},
-           "summary": dict(sorted(counts.items())), "requests": requests,
-           "runs": [p.as_dict() for p in sorted(planned, key=lambda p: p.desired.report_key)]}
+    from extendpipe.apply import plan_rows
+
+    doc = {"planVersion": PLAN_VERSION, "pipeline": manifest.name,
+           "manifest": {"path": shown(manifest.path), "absolutePath": str(manifest.path), "sha256": manifest.sha256},
+           "shard": str(options.shard) if options.shard else None,
+           "summary": dict(sorted(counts.items())), "requests": requests, "runs": plan_rows(planned)}
     if out:
         write_json_atomic(Path(out), doc)
     if as_json:
@@ -165,12 +183,24 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Also print the report on stdout (one JSON document).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only runs that did not succeed, and the summary.")
 def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_path, as_json, quiet, **opts) -> int:
-    """Submit one workflow run per input file, wait for all of them, write the report."""
+    """Submit one workflow run per input file, wait for all of them, write the report.
+
+    MANIFEST may also be a plan saved with `plan -o plan.json`: apply then runs exactly what it
+    showed, and refuses if the manifest, the files or the server's state changed since.
+    """
     from extendpipe.apply import apply_manifest
     from extendpipe.manifest import load_manifest
 
     setup_logging(opts["verbose"])
+    saved = read_saved_plan(opts["manifest_path"])
+    if saved is not None:  # `apply plan.json`: the plan's manifest, unchanged, and exactly its runs
+        opts["manifest_path"] = saved["manifest"]["absolutePath"]
+        if saved.get("shard") and not opts["shard"]:
+            opts["shard"] = ShardType().convert(saved["shard"], None, None)
     manifest = load_manifest(opts["manifest_path"])
+    if saved is not None and saved["manifest"]["sha256"] != manifest.sha256:
+        raise InputError(f"{manifest.path}: the manifest changed since the plan was saved (hint: run "
+                         "`extendpipe plan -o` again and review it)")
     target = target_from_options(opts)
     s = manifest.settings
     options = _options(manifest, opts, concurrency=concurrency,
@@ -178,6 +208,7 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
                        wait_timeout=wait_timeout if wait_timeout is not None else (s.wait_timeout or 3600.0))
     options.rate_limit = _rate_limit(opts, target, manifest)
     options.lock, options.locked = LockFile.for_manifest(manifest), locked
+    options.expected_plan = saved["runs"] if saved is not None else None
     options.report_path = (Path(report_path) if report_path
                            else options.state_dir / "reports" / f"{Path(opts['manifest_path']).stem}.json")
     from extendpipe.desired import iter_desired_runs

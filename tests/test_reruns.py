@@ -259,3 +259,28 @@ def ledger_file(url: str) -> str:
     from extendpipe.ledger import ledger_name
 
     return ledger_name(url)
+
+
+def test_a_saved_plan_is_applied_exactly_or_refused(project, emulator):
+    folder, env = project
+    result = run_cli(["plan", str(folder / "pipeline.yaml"), "-o", str(folder / "plan.json")], env)
+    assert result.exit_code == 0, result.stderr
+    saved = json.loads((folder / "plan.json").read_text())
+    assert {r["action"] for r in saved["runs"]} == {"submit"} and len(saved["runs"]) == 6
+
+    changed = sorted((folder / "docs").glob("*.txt"))[0]
+    original = changed.read_bytes()
+    changed.write_text("changed after the plan\n")
+    refused = run_cli(["apply", str(folder / "plan.json"), "--report", str(folder / "r0.json")], env)
+    assert refused.exit_code == 2
+    assert "the saved plan no longer matches: 1 run(s) differ" in refused.stderr
+    assert creates(emulator) == []
+
+    changed.write_bytes(original)
+    result = run_cli(["apply", str(folder / "plan.json"), "--report", str(folder / "r1.json"),
+                      "--poll-interval", "0.05"], env)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads((folder / "r1.json").read_text())
+    assert [(r["step"], r["path"], r["fingerprint"]) for r in report["runs"]] == [
+        (r["step"], r["path"], r["fingerprint"]) for r in saved["runs"]]
+    assert len(creates(emulator)) == 6
