@@ -72,6 +72,7 @@ def validate_one(shown, environ=None, allow_outside=False) -> FileResult:
     for step in manifest.steps:
         try:
             result.file_count += len(iter_step_files(manifest, step, allow_outside=allow_outside))
+            result.file_count += len(step.inputs.raw_texts)  # each raw text is one run too
         except ManifestError as exc:
             result.problems.extend(exc.problems)
     result.problems = ManifestError(result.problems).problems  # sorted by line
