@@ -85,3 +85,9 @@ def test_nothing_to_do_exits_0(project, emulator):
     result, report = apply(project, env)
     assert result.exit_code == 0
     assert [r for r in emulator.requests if r.method == "POST"] == []
+
+
+def test_a_key_ending_in_a_newline_works(project, emulator):
+    env = {"EXTEND_API_KEY": "test-key\n", "EXTEND_BASE_URL": emulator.url}  # as CI secrets and .env files often are
+    result, report = apply(project, env)
+    assert result.exit_code == 0, result.stderr
