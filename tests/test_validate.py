@@ -35,7 +35,7 @@ def test_folder_expands_to_sorted_yaml_files_not_state_or_hidden(tmp_path, monke
         "pipelines/a.yaml:4:56: steps[0].inputs.include[0]: pattern '*.tif' matched no file under pipelines/"
         " (hint: check the path is relative to the manifest's folder)"]
     assert (bad.file_count, bad.step_count) == (0, 1)
-    assert good == FileResult("pipelines/b.yml", [], 2, 2)
+    assert good == FileResult("pipelines/b.yml", [], 3, 2)  # two files and one raw text
     assert good.ok and not bad.ok
 
 
