@@ -77,3 +77,17 @@ def test_run_ids_are_one_path_segment(emulator):
     assert result.exit_code == 1
     assert len(emulator.requests) == 1 and emulator.requests[0].path.startswith("/workflow_runs/")
     assert "error: GET /workflow_runs/..%2Ffiles: 404" in result.stderr  # sent as one encoded segment
+
+
+def test_a_missing_dependency_is_one_clear_line(monkeypatch, capsys):
+    import pytest
+
+    import extendpipe.__main__ as entry
+
+    monkeypatch.setitem(entry.REQUIRED, "extendpipe_no_such_module", "no-such-package")
+    with pytest.raises(SystemExit) as stopped:
+        entry.main()
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "extendpipe: missing dependencies: no-such-package (hint: install extendpipe with pip, e.g. "
+        "`pip install .` in its folder, or `pip install no-such-package`)\n")
