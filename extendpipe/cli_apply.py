@@ -49,32 +49,25 @@ def read_saved_plan(path: str) -> dict | None:
     return doc
 
 
-class RateLimitType(click.ParamType):
-    name = "plan"
+class Parsed(click.ParamType):
+    """An option parsed by a core class's `parse`, imported only when the option is given."""
+
+    def __init__(self, name: str, module: str, attribute: str):
+        self.name, self.module, self.attribute = name, module, attribute
 
     def convert(self, value, param, ctx):
         if not isinstance(value, str):
             return value
-        from extendpipe.client.pacing import RateLimit
+        import importlib
 
         try:
-            return RateLimit.parse(value)
+            return getattr(importlib.import_module(self.module), self.attribute).parse(value)
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
 
-class ShardType(click.ParamType):
-    name = "I/N"
-
-    def convert(self, value, param, ctx):
-        if not isinstance(value, str):
-            return value
-        from extendpipe.plan import Shard
-
-        try:
-            return Shard.parse(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+RATE_LIMIT = Parsed("plan", "extendpipe.client.pacing", "RateLimit")
+SHARD = Parsed("I/N", "extendpipe.plan", "Shard")
 
 
 def manifest_options(fn):
@@ -91,9 +84,9 @@ def manifest_options(fn):
                      help="Submit again the runs that ended badly in an earlier apply."),
         click.option("--no-reconcile", is_flag=True,
                      help="With no ledger, do not look on the server for runs already made."),
-        click.option("--shard", type=ShardType(), help="Only shard I of N (e.g. 2/4), split by fingerprint; "
+        click.option("--shard", type=SHARD, help="Only shard I of N (e.g. 2/4), split by fingerprint; "
                      "`extendpipe report merge` combines the shard reports."),
-        click.option("--rate-limit", type=RateLimitType(),
+        click.option("--rate-limit", type=RATE_LIMIT,
                      help="Pace requests: payg, scale, enterprise, none, or rps=N,runs=M "
                           "(default: none on loopback, such as the emulator; payg elsewhere)."),
     ]
@@ -196,7 +189,7 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
     if saved is not None:  # `apply plan.json`: the plan's manifest, unchanged, and exactly its runs
         opts["manifest_path"] = saved["manifest"]["absolutePath"]
         if saved.get("shard") and not opts["shard"]:
-            opts["shard"] = ShardType().convert(saved["shard"], None, None)
+            opts["shard"] = SHARD.convert(saved["shard"], None, None)
     manifest = load_manifest(opts["manifest_path"])
     if saved is not None and saved["manifest"]["sha256"] != manifest.sha256:
         raise InputError(f"{manifest.path}: the manifest changed since the plan was saved (hint: run "
