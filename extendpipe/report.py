@@ -131,9 +131,29 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def dumps_document(document) -> str:
+    """JSON with its top level indented and each item of a top-level list on one line of its own.
+
+    Reads and diffs well (one run per line), and every run is encoded by json's C encoder: an
+    indented dump goes through the pure-Python one, several times slower on a large report.
+    """
+    if not isinstance(document, dict):
+        return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    compact = {"sort_keys": True, "ensure_ascii": False, "allow_nan": False}
+    lines = []
+    for key in sorted(document):
+        value = document[key]
+        name = json.dumps(key, ensure_ascii=False)
+        if isinstance(value, list) and value:
+            items = ",\n".join("    " + json.dumps(item, **compact) for item in value)
+            lines.append(f"  {name}: [\n{items}\n  ]")
+        else:
+            lines.append(f"  {name}: {json.dumps(value, **compact)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def write_json_atomic(path: Path, document) -> None:
-    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    write_bytes_atomic(path, text.encode("utf-8"))
+    write_bytes_atomic(path, dumps_document(document).encode("utf-8"))
 
 
 def check_writable(path: Path, what: str) -> None:
