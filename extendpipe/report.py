@@ -27,6 +27,14 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _unanswered(result: RunResult) -> str | None:
+    """A create sent whose answer never came (the apply stopped first): say so, the run may exist."""
+    if result.outcome == "not_submitted" and result.attempts and not result.run_id:
+        return ("a create was sent but its answer never came; the run may exist: a rerun looks for it on the "
+                "server before submitting again")
+    return None
+
+
 def run_row(result: RunResult, allow_needs_review: bool) -> dict:
     desired = result.desired
     step = desired.step
@@ -50,7 +58,7 @@ def run_row(result: RunResult, allow_needs_review: bool) -> dict:
         "startedAt": result.started_at,
         "finishedAt": result.finished_at,
         "failureReason": result.failure_reason,
-        "failureMessage": result.failure_message,
+        "failureMessage": result.failure_message or _unanswered(result),
         "metadata": result.metadata,
         "outputs": outputs,
     }
