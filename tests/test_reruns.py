@@ -193,8 +193,11 @@ def test_a_lost_create_is_looked_up_even_with_no_reconcile(project, emulator):
     # The create's answer is lost and the lookup fails too: the apply stops with the intent journalled.
     emulator.faults.add(route="POST /workflow_runs", drop=True, after_commit=True, count=1)
     emulator.faults.add(route="GET /workflow_runs", status=400, count=None)  # not retried: fails fast
-    result, _ = apply(project, "r1.json", "--no-reconcile", "--concurrency", "1")
+    result, first = apply(project, "r1.json", "--no-reconcile", "--concurrency", "1")
     assert result.exit_code == 3, result.stderr
+    (lost,) = [r for r in first["runs"] if r["attempts"] and not r["runId"]]
+    assert lost["outcome"] == "not_submitted"
+    assert lost["failureMessage"].startswith("a create was sent but its answer never came")
     emulator.faults.clear()
     result, report = apply(project, "r2.json", "--no-reconcile")
     assert result.exit_code == 0, result.stderr
