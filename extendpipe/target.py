@@ -53,4 +53,6 @@ def resolve_target(*, base_url: str | None = None, api_key_file: str | None = No
     if key is None:
         # A base URL without a key: a standalone `extendpipe serve` accepts any key by default.
         key = "local-emulator"
-    return Target(REMOTE, url or DEFAULT_BASE_URL, key, version)
+    from extendpipe.client.transport import check_base_url  # a bad URL is a usage error, found first
+
+    return Target(REMOTE, check_base_url(url or DEFAULT_BASE_URL), key, version)

@@ -1,0 +1,58 @@
+"""Command-line misuse exits 2 with a message, before any request (inputs found by a hostile tester)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from extendpipe.cli import cli
+
+MANIFEST = """\
+version: 1
+name: misuse
+steps:
+  - name: notes
+    workflow: workflow_notes
+    inputs: {raw_texts: ["Invoice 1"]}
+"""
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--read-timeout", "0"], "is zero: give a positive duration"),
+    (["--connect-timeout", "0s"], "is zero: give a positive duration"),
+    (["--poll-interval", "0"], "is zero: give a positive duration"),
+    (["--wait-timeout", "-1"], "it must be a finite number of seconds"),
+    (["--wait-timeout", "1e400"], "it must be a finite number of seconds"),
+    (["--shard", "5/4"], "'5/4' is not a shard"),
+    (["--shard", "0/0"], "'0/0' is not a shard"),
+    (["--rate-limit", "fast"], "'fast' is not a rate limit"),
+    (["--concurrency", "0"], "0 is not in the range 1<=x<=64"),
+    (["--base-url", "http://127.0.0.1:99999"], "is not a valid URL"),
+    (["--base-url", "http://[::1"], "is not a valid URL"),
+    (["--base-url", "http://example.com"], "plain http is allowed only to loopback"),
+])
+def test_bad_options_exit_2_before_any_request(tmp_path, emulator, args, message):
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url}
+    result = CliRunner().invoke(cli, ["apply", str(tmp_path / "m.yaml"), "--report", str(tmp_path / "r.json"),
+                                      *args], env=env)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert len(emulator.requests) == 0
+    assert not (tmp_path / "r.json").exists()
+
+
+@pytest.mark.parametrize("target", ["manifest", "state file"])
+def test_outputs_never_overwrite_the_manifest_or_state(tmp_path, emulator, target):
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    (tmp_path / "state").write_text("a file where the state folder should be")
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url}
+    if target == "manifest":
+        args = ["--report", str(tmp_path / "m.yaml")]
+    else:
+        args = ["--state-dir", str(tmp_path / "state"), "--report", str(tmp_path / "r.json")]
+    result = CliRunner().invoke(cli, ["apply", str(tmp_path / "m.yaml"), *args], env=env)
+    assert result.exit_code == 2, result.stderr
+    assert (tmp_path / "m.yaml").read_text() == MANIFEST
+    assert len(emulator.requests) == 0
