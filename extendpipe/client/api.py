@@ -1,7 +1,7 @@
-"""The workflow-run calls of API 2025-04-21, as methods that return plain dicts.
+"""The workflow-run calls of API 2025-04-21.
 
-Responses are kept as the server sent them (unknown fields tolerated); `extendpipe.client.types`
-reads the few fields the core relies on.
+Responses come back as the typed objects of `extendpipe.client.types`: the server's JSON object
+(unknown fields kept) with typed properties; an unknown status is warned about once.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from extendpipe.client.pacing import RUN
 from extendpipe.client.transport import READ_RETRY, SUBMIT_RETRY, UPLOAD_RETRY, WRITE_RETRY, Transport, TransportConfig
+from extendpipe.client.types import File, WorkflowRun, WorkflowRunSummary
 from extendpipe.constants import (
     CANCELLED,
     CANCELLING,
@@ -45,27 +46,27 @@ class ExtendClient:
         self.close()
 
     # Files ---------------------------------------------------------------------------------
-    def upload_file(self, path: str | os.PathLike, name: str | None = None) -> dict:
+    def upload_file(self, path: str | os.PathLike, name: str | None = None) -> File:
         """`POST /files/upload`: one multipart part named `file`; returns the File object."""
         with open(path, "rb") as fh:
             data = fh.read()
         return self.upload_bytes(data, name or os.path.basename(path))
 
-    def upload_bytes(self, data: bytes, name: str) -> dict:
+    def upload_bytes(self, data: bytes, name: str) -> File:
         """Upload content held in memory (a raw text) under a file name."""
         resp = self.transport.request("POST", PATH_FILES_UPLOAD,
                                       multipart={"file": (name, data, "application/octet-stream")},
                                       retry=UPLOAD_RETRY)
-        return resp.body["file"]
+        return File(resp.body["file"])
 
-    def get_file(self, file_id: str, raw_text: bool = False) -> dict:
+    def get_file(self, file_id: str, raw_text: bool = False) -> File:
         query = {"rawText": "true"} if raw_text else None
-        return self.transport.request("GET", f"{PATH_FILES}/{quote(file_id, safe='')}", query=query).body["file"]
+        return File(self.transport.request("GET", f"{PATH_FILES}/{quote(file_id, safe='')}", query=query).body["file"])
 
     # Workflow runs ---------------------------------------------------------------------------
     def create_runs(self, workflow_id: str, *, files: list[dict] | None = None,
                     raw_texts: list[str] | None = None, version: str | None = None,
-                    priority: int | None = None, metadata: dict | None = None) -> list[dict]:
+                    priority: int | None = None, metadata: dict | None = None) -> list[WorkflowRun]:
         """`POST /workflow_runs`: one run per file or raw text; returns the new runs."""
         if bool(files) == bool(raw_texts):
             raise InputError("create_runs needs either files or raw_texts, not both")
@@ -83,10 +84,10 @@ class ExtendClient:
         body["metadata"] = metadata or {}
         resp = self.transport.request("POST", PATH_WORKFLOW_RUNS, json_body=body, retry=SUBMIT_RETRY,
                                       category=RUN, runs=len(files or raw_texts))
-        return resp.body["workflowRuns"]
+        return [WorkflowRun(run) for run in resp.body["workflowRuns"]]
 
-    def get_run(self, run_id: str) -> dict:
-        return self.transport.request("GET", f"{_run_path(run_id)}", retry=READ_RETRY).body["workflowRun"]
+    def get_run(self, run_id: str) -> WorkflowRun:
+        return WorkflowRun(self.transport.request("GET", _run_path(run_id), retry=READ_RETRY).body["workflowRun"])
 
     def list_runs_page(self, *, status=None, workflow_id=None, batch_id=None, file_name_contains=None,
                        sort_by=None, sort_dir=None, max_page_size=None, page_token=None) -> tuple[list, str | None]:
@@ -95,9 +96,9 @@ class ExtendClient:
                  "fileNameContains": file_name_contains, "sortBy": sort_by, "sortDir": sort_dir,
                  "maxPageSize": max_page_size, "nextPageToken": page_token}
         body = self.transport.request("GET", PATH_WORKFLOW_RUNS, query=query, retry=READ_RETRY).body
-        return body.get("workflowRuns") or [], body.get("nextPageToken") or None
+        return [WorkflowRunSummary(item) for item in body.get("workflowRuns") or []], body.get("nextPageToken") or None
 
-    def iter_runs(self, *, max_page_size: int = MAX_PAGE_SIZE, **filters) -> Iterator[dict]:
+    def iter_runs(self, *, max_page_size: int = MAX_PAGE_SIZE, **filters) -> Iterator[WorkflowRunSummary]:
         """Every run summary matching the filters, following page tokens (the filters stay fixed)."""
         token = None
         while True:
@@ -106,16 +107,16 @@ class ExtendClient:
             if not token:
                 return
 
-    def update_run(self, run_id: str, *, name: str | None = None, metadata: dict | None = None) -> dict:
+    def update_run(self, run_id: str, *, name: str | None = None, metadata: dict | None = None) -> WorkflowRun:
         """`POST /workflow_runs/{id}`: metadata is merged by the server, incoming keys win."""
         body = {k: v for k, v in (("name", name), ("metadata", metadata)) if v is not None}
-        return self.transport.request("POST", f"{_run_path(run_id)}", json_body=body,
-                                      retry=WRITE_RETRY).body["workflowRun"]
+        return WorkflowRun(self.transport.request("POST", _run_path(run_id), json_body=body,
+                                                  retry=WRITE_RETRY).body["workflowRun"])
 
-    def cancel_run(self, run_id: str) -> dict:
+    def cancel_run(self, run_id: str) -> WorkflowRun:
         try:
-            return self.transport.request("POST", f"{_run_path(run_id)}/cancel", json_body={},
-                                          retry=WRITE_RETRY).body["workflowRun"]
+            return WorkflowRun(self.transport.request("POST", f"{_run_path(run_id)}/cancel", json_body={},
+                                                      retry=WRITE_RETRY).body["workflowRun"])
         except ApiError as exc:
             # WRITE_RETRY resends a cancel whose answer was lost; the resend is refused (400) because
             # the first one worked. A run now CANCELLING or CANCELLED is that success.
