@@ -95,8 +95,11 @@ def validate(paths, allow_outside, as_json) -> int:
               help="Workflow definitions (YAML): versions, extract fields, classify and review rules.")
 @click.option("--rate-limit", default="none", show_default=True,
               help="Answer 429 past these limits: payg, scale, enterprise, or none.")
+@click.option("--fault", "faults", multiple=True, metavar="JSON",
+              help='Inject a fault from the start (repeat), as POST /_emulator/faults takes it, e.g. '
+                   '\'{"route": "*", "status": 503, "probability": 0.1, "count": null}\'.')
 @click.option("--allow-remote-host", is_flag=True, help="Allow a host other than loopback.")
-def serve(host, port, db_path, api_keys, workers, processing_delay, strict, workflows_file, rate_limit,
+def serve(host, port, db_path, api_keys, workers, processing_delay, strict, workflows_file, rate_limit, faults,
           allow_remote_host) -> int:
     """Run the Extend API emulator on its own until Ctrl-C."""
     from extendpipe.cli_common import open_emulator
@@ -107,6 +110,15 @@ def serve(host, port, db_path, api_keys, workers, processing_delay, strict, work
     emulator = open_emulator(Path(db_path), host=host, port=port, api_keys=set(api_keys) or None,
                              workers=workers, processing_delay=processing_delay, strict=strict,
                              workflows_file=workflows_file, rate_limit=rate_limit)
+    for text in faults:
+        try:
+            body = json.loads(text)
+            if not isinstance(body, dict):
+                raise ValueError("a fault is a JSON object")
+            emulator.faults.add_json(body)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"--fault {text!r}: {exc} (hint: see `extendpipe serve --help` and the README's "
+                             "fault injection section)") from None
     try:
         url = emulator.start()
     except OSError as exc:

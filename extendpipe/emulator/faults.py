@@ -179,6 +179,11 @@ class Faults:
         return None
 
     # HTTP control API.
+    def add_json(self, body: dict[str, Any]) -> Fault:
+        """A fault from its JSON form (camelCase), as `POST /_emulator/faults` and `serve --fault` take it."""
+        names = {"retryAfter": "retry_after", "afterCommit": "after_commit"}
+        return self.add(**{names.get(k, k): v for k, v in body.items()})
+
     def control(self, emulator: Any, request: Any) -> Reply:
         body = request.json if isinstance(request.json, dict) else {}
         key = (request.method, request.path.rstrip("/"))
@@ -198,9 +203,7 @@ class Faults:
             return Reply(200, {"success": True})
         try:
             if key == ("POST", "/_emulator/faults"):
-                names = {"retryAfter": "retry_after", "afterCommit": "after_commit"}
-                fields = {names.get(k, k): v for k, v in body.items()}
-                return Reply(200, {"success": True, "fault": asdict(self.add(**fields))})
+                return Reply(200, {"success": True, "fault": asdict(self.add_json(body))})
             if key == ("POST", "/_emulator/outcomes"):
                 names = {
                     "workflowId": "workflow_id",

@@ -312,3 +312,35 @@ def test_sdk_drives_every_run_and_file_endpoint_of_extendpipe_serve(served, file
     stderr = stderr_path.read_text()
     assert "stopping" in stderr and "Traceback" not in stderr, stderr
     assert proc.stdout.read() == b"", "stdout holds only the URL"
+
+
+def test_serve_fault_flag_injects_from_the_start(tmp_path):
+    import json as _json
+    import os as _os
+    import subprocess as _subprocess
+    import sys as _sys
+    import urllib.request
+    from pathlib import Path as _Path
+
+    repo = _Path(__file__).resolve().parents[2]
+    env = {**_os.environ, "PYTHONPATH": str(repo)}
+    proc = _subprocess.Popen([_sys.executable, "-m", "extendpipe", "serve", "--port", "0", "--db",
+                              str(tmp_path / "x.sqlite3"), "--fault",
+                              '{"route": "GET /workflow_runs", "status": 503, "count": 1}'],
+                             env=env, stdout=_subprocess.PIPE, stderr=_subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        request = urllib.request.Request(url + "/workflow_runs", headers={
+            "Authorization": "Bearer k", "x-extend-api-version": "2025-04-21"})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            raise AssertionError("the injected 503 did not come")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 503
+            assert _json.loads(exc.read())["success"] is False
+        with urllib.request.urlopen(request, timeout=10) as answer:  # count 1: the next one is normal
+            assert answer.status == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0
