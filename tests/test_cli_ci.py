@@ -34,6 +34,7 @@ def test_validate_in_github_actions_prints_annotations(tmp_path, monkeypatch):
 
 def test_apply_writes_step_summary_junit_and_one_json_document(tmp_path, emulator):
     (tmp_path / "m.yaml").write_text(GOOD)
+    emulator.faults.add(route="POST /workflow_runs", status=429, count=2, retry_after=1)  # retries happen
     summary = tmp_path / "summary.md"
     env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url, "GITHUB_STEP_SUMMARY": str(summary)}
     result = CliRunner().invoke(cli, ["apply", str(tmp_path / "m.yaml"), "--json", "--junit", str(tmp_path / "j.xml"),
@@ -44,6 +45,7 @@ def test_apply_writes_step_summary_junit_and_one_json_document(tmp_path, emulato
     assert "demo" in summary.read_text() and "PROCESSED" in summary.read_text()
     assert b'tests="1" failures="0"' in (tmp_path / "j.xml").read_bytes()
     assert "\r" not in result.stderr and "\x1b" not in result.stderr
+    assert doc["requests"]["http429"] == 2 and doc["runs"][0]["attempts"] == 1
 
 
 def test_runs_without_a_key_needs_the_embedded_store(tmp_path, monkeypatch):
