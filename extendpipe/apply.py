@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from extendpipe.client import ExtendClient, TransportConfig
+from extendpipe.client import ExtendClient
 from extendpipe.client.pacing import RateLimit
 from extendpipe.desired import iter_desired_runs
 from extendpipe.errors import (
@@ -29,9 +29,10 @@ from extendpipe.lockfile import LockFile
 from extendpipe.manifest.model import Manifest
 from extendpipe.plan import PlannedRun, Shard, make_plan
 from extendpipe.reconcile import Reconciler
-from extendpipe.report import build_report, utc_now, write_report
+from extendpipe.report import build_report, write_report
 from extendpipe.results import RunResult
-from extendpipe.target import EMBEDDED, Target
+from extendpipe.target import EMBEDDED, Target, client_for
+from extendpipe.timestamps import utc_now
 
 log = logging.getLogger("extendpipe.apply")
 
@@ -91,11 +92,9 @@ def exit_code_for(results: list[RunResult], allow_needs_review: bool) -> int:
 
 
 def _client(target: Target, options: ApplyOptions) -> ExtendClient:
-    return ExtendClient(TransportConfig(
-        base_url=target.base_url, api_key=target.api_key, api_version=target.api_version,
-        connect_timeout=options.connect_timeout, read_timeout=options.read_timeout,
-        max_retry_wait=options.max_retry_wait, ca_bundle=options.ca_bundle,
-        pool_size=max(4, options.concurrency + 2), rate_limit=options.rate_limit))
+    return client_for(target, connect_timeout=options.connect_timeout, read_timeout=options.read_timeout,
+                      max_retry_wait=options.max_retry_wait, ca_bundle=options.ca_bundle,
+                      pool_size=max(4, options.concurrency + 2), rate_limit=options.rate_limit)
 
 
 def _plan(manifest, desired, journal, reconciler, options) -> list[PlannedRun]:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from extendpipe.cli_common import DEFAULT_STATE_DIR, connected, setup_logging, target_options
+from extendpipe.cli_common import DEFAULT_STATE_DIR, connected, setup_logging, target_from_options, target_options
 from extendpipe.constants import ALL_STATUSES, MAX_PAGE_SIZE
 from extendpipe.errors import EXIT_RUNS_FAILED, ApiError, InputError
 from extendpipe.output import echo_err, printable
-from extendpipe.target import EMBEDDED, resolve_target
+from extendpipe.target import EMBEDDED, client_for
 
 # The server's "no" about the run asked for (not found, cannot be cancelled): the command ran and
 # the answer is negative, as kubectl exits 1 for a missing object. 3 stays for an unusable API.
@@ -40,17 +40,13 @@ def refusal_exits_1(command):
 
 
 def _client(opts: dict, live):
-    from extendpipe.client import ExtendClient, TransportConfig
-
-    return ExtendClient(TransportConfig(base_url=live.base_url, api_key=live.api_key, api_version=live.api_version,
-                                        connect_timeout=opts["connect_timeout"], read_timeout=opts["read_timeout"],
-                                        max_retry_wait=opts["max_retry_wait"], ca_bundle=opts["ca_bundle"]))
+    return client_for(live, connect_timeout=opts["connect_timeout"], read_timeout=opts["read_timeout"],
+                      max_retry_wait=opts["max_retry_wait"], ca_bundle=opts["ca_bundle"])
 
 
 def _session(opts: dict):
     setup_logging(opts["verbose"])
-    target = resolve_target(base_url=opts["base_url"], api_key_file=opts["api_key_file"],
-                            api_version=opts["api_version"])
+    target = target_from_options(opts)
     state = Path(opts["state_dir"])
     if target.kind == EMBEDDED and not (state / "emulator.sqlite3").exists():
         raise InputError(f"{state}: no embedded emulator store here (hint: pass --state-dir with the "

@@ -19,34 +19,18 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime
+
+from extendpipe.timestamps import parse_time
 
 NEEDS_REVIEW = "NEEDS_REVIEW"
 NEVER_FINAL_OUTCOMES = ("timed_out", "error", "not_submitted")
 MAX_MESSAGE_CHARS = 1000
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
 
 
 def xml_text(value) -> str:
     """`value` as text XML 1.0 can hold: None is empty, forbidden characters are dropped."""
     return "" if value is None else _NOT_XML.sub("", str(value))
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An RFC 3339 time (any number of fraction digits, Z or an offset), or None when unreadable."""
-    match = _TIME.match(value or "")
-    if not match:
-        return None
-    date, clock, fraction, zone = match.groups()
-    micro = (fraction or ".0")[1:7].ljust(6, "0")
-    zone = "+00:00" if not zone or zone.upper() == "Z" else zone
-    if ":" not in zone:
-        zone = f"{zone[:3]}:{zone[3:]}"
-    try:
-        return datetime.fromisoformat(f"{date}T{clock}.{micro}{zone}")
-    except ValueError:
-        return None
 
 
 def run_seconds(run: dict) -> float:

@@ -79,18 +79,16 @@ class Ledger:
         state = LedgerState()
         if not self.path.exists():
             return state
-        with open(self.path, "rb") as fh:
-            lines = fh.read().split(b"\n")
-        for number, raw in enumerate(lines, 1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw)
-                _apply(state, record)
-                state.existed = True
-            except (ValueError, KeyError, TypeError, AttributeError):
-                state.torn_lines += 1
-                log.warning("%s:%d: ignoring a torn or unreadable journal line", self.path, number)
+        with open(self.path, "rb") as fh:  # line by line: a long journal is never held whole
+            for number, raw in enumerate(fh, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    _apply(state, json.loads(raw))
+                    state.existed = True
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    state.torn_lines += 1
+                    log.warning("%s:%d: ignoring a torn or unreadable journal line", self.path, number)
         for entry in state.runs.values():
             if entry.run_id and entry.run_id in state.status_by_run:
                 entry.status = state.status_by_run[entry.run_id]

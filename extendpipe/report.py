@@ -10,7 +10,6 @@ import json
 import os
 import tempfile
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 from extendpipe import __version__
@@ -21,10 +20,6 @@ from extendpipe.schemafiles import load_schema
 REPORT_VERSION = 1
 OUTPUT_KEYS = ("id", "processorId", "processorName", "type", "status", "output", "failureReason",
                "failureMessage")
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _unanswered(result: RunResult) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from extendpipe.constants import FINAL_STATUSES
 from extendpipe.plan import PlannedRun, succeeded
@@ -60,12 +59,3 @@ class RunResult:
         if isinstance(run.get("outputs"), list):
             self.outputs = run["outputs"]
         self.last_seen = seen_at
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -56,3 +56,11 @@ def resolve_target(*, base_url: str | None = None, api_key_file: str | None = No
     from extendpipe.client.transport import check_base_url  # a bad URL is a usage error, found first
 
     return Target(REMOTE, check_base_url(url or DEFAULT_BASE_URL), key, version)
+
+
+def client_for(target: Target, **transport: object):
+    """An API client for a live target; `transport` holds TransportConfig's other fields (timeouts...)."""
+    from extendpipe.client import ExtendClient, TransportConfig
+
+    return ExtendClient(TransportConfig(base_url=target.base_url, api_key=target.api_key,
+                                        api_version=target.api_version, **transport))

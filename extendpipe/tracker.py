@@ -15,7 +15,8 @@ from typing import Callable
 
 from extendpipe.client import ExtendClient
 from extendpipe.constants import FINAL_STATUSES
-from extendpipe.results import RunResult, parse_time
+from extendpipe.results import RunResult
+from extendpipe.timestamps import parse_time
 
 WATERMARK_MARGIN = timedelta(seconds=2)
 UNSEEN_RUN_GET_AFTER = 30.0  # seconds without a sweep sighting before a run is fetched directly
@@ -31,6 +32,7 @@ class Tracker:
         self._lock = threading.Lock()
         self._in_flight: dict[str, RunResult] = {}
         self._fetching: set[str] = set()
+        self._due: set[str] = set()  # run ids to GET: final (for outputs) or status unknown
         self._watermark: datetime | None = None
 
     def __len__(self) -> int:
@@ -41,6 +43,8 @@ class Tracker:
         """Follow a run that is not final yet (just created, resumed, or status unknown)."""
         with self._lock:
             self._in_flight[result.run_id] = result
+            if result.status is None or result.status in FINAL_STATUSES:
+                self._due.add(result.run_id)
             created = parse_time(result.submitted_at)
             if created is not None:
                 mark = created - WATERMARK_MARGIN
@@ -51,6 +55,7 @@ class Tracker:
         with self._lock:
             self._in_flight.pop(result.run_id, None)
             self._fetching.discard(result.run_id)
+            self._due.discard(result.run_id)
 
     def in_flight(self) -> list[RunResult]:
         with self._lock:
@@ -70,12 +75,12 @@ class Tracker:
             pages += 1
             page, token = self.client.list_runs_page(sort_by="updatedAt", sort_dir="desc",
                                                      max_page_size=self.page_size, page_token=token, **filters)
-            now, oldest = self.clock(), None
+            now = self.clock()
+            # The page is sorted newest change first: its ends bound every change on it.
+            oldest = parse_time(page[-1].get("updatedAt")) if page else None
+            if newest is None and page:
+                newest = parse_time(page[0].get("updatedAt"))
             for summary in page:
-                updated = parse_time(summary.get("updatedAt"))
-                if updated is not None:
-                    newest = updated if newest is None or updated > newest else newest
-                    oldest = updated if oldest is None or updated < oldest else oldest
                 with self._lock:
                     result = self._in_flight.get(summary.get("id"))
                 if result is None:
@@ -85,7 +90,10 @@ class Tracker:
                 if status and status != result.status:
                     result.status = status
                     result.started_at = summary.get("startTime") or result.started_at
-                    if status not in FINAL_STATUSES:
+                    if status in FINAL_STATUSES:
+                        with self._lock:
+                            self._due.add(result.run_id)
+                    else:
                         self.on_status(result)
             if not token or (watermark is not None and oldest is not None and oldest < watermark):
                 break
@@ -97,15 +105,16 @@ class Tracker:
                 if now - result.last_seen > UNSEEN_RUN_GET_AFTER:
                     result.status = None  # unknown: fetch it directly
                     result.last_seen = now
+                    self._due.add(result.run_id)
         return pages
 
     def due_fetches(self) -> list[RunResult]:
         """Runs to GET now: final ones (for outputs) and ones whose status is unknown."""
         with self._lock:
-            due = [r for r in self._in_flight.values()
-                   if (r.status is None or r.status in FINAL_STATUSES) and r.run_id not in self._fetching]
-            self._fetching.update(r.run_id for r in due)
-        return due
+            ids = [run_id for run_id in self._due if run_id not in self._fetching]
+            self._due.difference_update(ids)
+            self._fetching.update(ids)
+            return [self._in_flight[run_id] for run_id in ids if run_id in self._in_flight]
 
     def fetch(self, result: RunResult) -> bool:
         """GET the run; returns True when it is final (and so no longer tracked)."""

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from extendpipe.junit import parse_time, render_junit, run_seconds
+from extendpipe.junit import render_junit, run_seconds
 from extendpipe.report import validate_report
+from extendpipe.timestamps import parse_time
 
 DATA = Path(__file__).parent / "data"
 
