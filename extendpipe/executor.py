@@ -10,9 +10,10 @@ first (reconcile.py), and it is resent only when certainly absent.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -96,7 +97,6 @@ class Executor:
         if known:
             result.file_id = known
             return known
-        self._journal({"t": "upload-intent", "sha256": sha})
         desired = result.desired
         if desired.raw_text is not None:
             uploaded = self.client.upload_bytes(desired.raw_text.encode(), raw_text_file_name(desired))
@@ -233,14 +233,22 @@ class Executor:
         """Carry out the plan (priority order) and wait until each run is final or time runs out."""
         self.results = [RunResult(p) for p in sorted(plan, key=lambda p: p.desired.sort_key)]
         deadline = self.clock() + self.settings.wait_timeout
+        # Finished tasks report on one queue: the loop waits on it alone, not on every pending future.
+        completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
         submitting: set[Future] = set()
         fetching: set[Future] = set()
-        queue = iter(self.results)
+        plan_queue = iter(self.results)
         workers = max(1, self.settings.concurrency)
         # Two pools: fetching finished runs never takes a worker from uploads and creates, so a burst
         # of runs finishing does not stall submission (benchmarks/ showed it did with one pool).
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extendpipe-submit")
         fetch_pool = ThreadPoolExecutor(max_workers=max(2, workers), thread_name_prefix="extendpipe-fetch")
+
+        def start(into: set[Future], on: ThreadPoolExecutor, task, result: RunResult) -> None:
+            future = on.submit(task, result)
+            into.add(future)
+            future.add_done_callback(completed.put)
+
         interrupted = False
         try:
             exhausted, next_sweep, started = False, self.clock(), 0
@@ -249,22 +257,30 @@ class Executor:
                 # task runs alone, so a wrong key or a dead server costs one request, not `workers`.
                 limit = 1 if started == 1 and submitting else 2 * workers
                 while not exhausted and len(submitting) < limit:
-                    item = next(queue, None)
+                    item = next(plan_queue, None)
                     if item is None:
                         exhausted = True
                     else:
-                        submitting.add(pool.submit(self._task_for(item), item))
+                        start(submitting, pool, self._task_for(item), item)
                         started += 1
                 if self.clock() >= next_sweep:
                     self.tracker.sweep()
                     next_sweep = self.clock() + self.settings.poll_interval
                 for result in self.tracker.due_fetches():
-                    fetching.add(fetch_pool.submit(self._fetch, result))
+                    start(fetching, fetch_pool, self._fetch, result)
                 if submitting or fetching:
-                    done, _ = wait(submitting | fetching, timeout=0.05, return_when=FIRST_COMPLETED)
-                    submitting -= done
-                    fetching -= done
+                    try:
+                        done = [completed.get(timeout=max(0.0, min(0.05, next_sweep - self.clock())))]
+                    except queue.Empty:
+                        done = []
+                    while True:
+                        try:
+                            done.append(completed.get_nowait())
+                        except queue.Empty:
+                            break
                     for future in done:
+                        submitting.discard(future)
+                        fetching.discard(future)
                         future.result()  # re-raises what stops the apply
                 self.on_tick()
                 if exhausted and not submitting and not fetching and not len(self.tracker):

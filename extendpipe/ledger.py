@@ -3,15 +3,17 @@
 One JSON object per line, one journal per target: `STATE_DIR/ledger.jsonl` for the embedded
 emulator (whose port changes but whose store lives in the same folder), and
 `STATE_DIR/ledger-<host>-<hash>.jsonl` for any other base URL, so that runs and file ids one
-server knows are never taken for another's. The intent is written before every upload
-and create, the answer after, so a process killed at any instruction leaves a journal that says
-exactly which requests may have reached the server without an answer. A torn last line (the
+server knows are never taken for another's. The intent is written before every create, the
+answer after, so a process killed at any instruction leaves a journal that says exactly which
+creates may have reached the server without an answer. An upload has no intent: one that lost its
+answer only leaves an unused file object, and the file is uploaded again. A torn last line (the
 process died mid-write) is ignored, never fatal.
 
 Records (`t` is the type):
-  upload-intent {sha256}            upload {sha256, fileId}
+  upload {sha256, fileId}
   create-intent {fp, step, path}    create {fp, runId}     create-refused {fp, message}
   status {runId, status}            (a run seen in a new status)
+  upload-intent {sha256}            (written by earlier versions; read and ignored)
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from urllib.parse import urlsplit
 log = logging.getLogger("extendpipe.ledger")
 
 LEDGER_NAME = "ledger.jsonl"
-# Records whose loss in a power cut could make a rerun pay twice are fsync'd; the others (uploads,
-# statuses) only save requests a rerun can repeat safely.
-DURABLE = frozenset({"create-intent", "create", "create-refused"})
+# Only the record whose loss in a power cut could make a rerun pay twice is fsync'd: the intent,
+# before its create is sent (the fsync also carries every line written before it). Losing any
+# later line costs requests, never a duplicate: a create answer or refusal that did not reach the
+# disk leaves its intent unanswered, and the rerun looks the run up on the server before sending.
+DURABLE = frozenset({"create-intent"})
 
 
 def ledger_name(target_key: str | None) -> str:

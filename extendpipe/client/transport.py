@@ -16,6 +16,7 @@ import logging
 import random
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import takewhile
 from urllib.parse import urlencode, urlsplit
@@ -110,7 +111,7 @@ class TransportConfig:
 class Response:
     status: int
     body: object
-    headers: dict
+    headers: Mapping[str, str]  # case-insensitive (urllib3's HTTPHeaderDict)
     attempts: int
 
 
@@ -157,7 +158,11 @@ class Transport:
             kw["cert_reqs"] = "CERT_REQUIRED"
             if config.ca_bundle:
                 kw["ca_certs"] = config.ca_bundle
-        self._pool = urllib3.PoolManager(**kw)
+        # One pool for the one host this client talks to: requests go to it by path, which skips the
+        # URL parsing and pool lookup PoolManager does on every call (a third of urllib3's cost here).
+        self._pool = urllib3.connection_from_url(self.base_url, **kw)
+        self._path_prefix = urlsplit(self.base_url).path
+        self._retries: dict[int, CappedRetry] = {}  # id(policy) → the policy with this client's cap
         self._headers = {
             "Authorization": f"Bearer {config.api_key}",
             API_VERSION_HEADER: config.api_version,
@@ -166,13 +171,23 @@ class Transport:
         }
 
     def close(self) -> None:
-        self._pool.clear()
+        self._pool.close()
+
+    def _policy(self, retry: urllib3.Retry) -> urllib3.Retry:
+        """The policy with this client's Retry-After cap, made once per policy (Retry values are
+        immutable: urllib3 makes a new one for each retry)."""
+        capped = self._retries.get(id(retry))
+        if capped is None:
+            capped = retry.new()
+            capped.max_retry_wait = self.config.max_retry_wait
+            self._retries[id(retry)] = capped
+        return capped
 
     def _count(self, category: str, history) -> None:
-        statuses = Counter(h.status for h in history or () if h.status)
+        statuses = Counter(h.status for h in history if h.status) if history else Counter()
         with self._stats_lock:
             self.stats[category] = self.stats.get(category, 0) + 1
-            self.stats["attempts"] = self.stats.get("attempts", 0) + 1 + len(history or ())
+            self.stats["attempts"] = self.stats.get("attempts", 0) + 1 + len(history)
             if statuses[429]:
                 self.stats["http429"] = self.stats.get("http429", 0) + statuses[429]
         for _ in range(statuses[429]):
@@ -188,7 +203,7 @@ class Transport:
         endpoint = f"{method} {path}"
         category = category or (GET if method == "GET" else WRITE)
         self.pacer.acquire(category, runs=runs)
-        url = self.base_url + path
+        url = self._path_prefix + path
         if query:
             url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
         headers = dict(self._headers)
@@ -199,14 +214,11 @@ class Transport:
         elif multipart is not None:
             body, content_type = urllib3.encode_multipart_formdata(multipart)
             headers["Content-Type"] = content_type
-        if retry is None:
-            retry = READ_RETRY if method == "GET" else SUBMIT_RETRY
-        retry = retry.new()
-        retry.max_retry_wait = self.config.max_retry_wait
+        retry = self._policy(retry or (READ_RETRY if method == "GET" else SUBMIT_RETRY))
         log.debug("-> %s %s", method, url)
         try:
-            raw = self._pool.request(method, url, body=body, headers=headers, retries=retry,
-                                     preload_content=True)
+            raw = self._pool.urlopen(method, url, body=body, headers=headers, retries=retry,
+                                     preload_content=True, redirect=False, assert_same_host=False)
         except RetryAfterTooLong as exc:
             raise ApiError(f"{endpoint}: the server {exc} (hint: raise --max-retry-wait or try later)",
                            endpoint=endpoint, retryable=True) from None
@@ -214,7 +226,7 @@ class Transport:
             raise _transport_error(endpoint, exc.reason, self.config) from None
         except (Urllib3HTTPError, OSError) as exc:
             raise _transport_error(endpoint, exc, self.config) from None
-        history = getattr(raw.retries, "history", ()) or ()
+        history = raw.retries.history if raw.retries is not None else ()
         self._count(category, history)
         if raw.status == 429:
             with self._stats_lock:
@@ -228,7 +240,7 @@ class Transport:
             if not isinstance(parsed, dict):
                 raise ApiError(f"{endpoint}: the server answered {raw.status} with a body that is not a JSON "
                                "object", status=raw.status, request_id=request_id, endpoint=endpoint)
-            return Response(raw.status, parsed, dict(raw.headers), attempts)
+            return Response(raw.status, parsed, raw.headers, attempts)
         raise api_error_from(endpoint, raw.status, parsed, request_id, attempts)
 
 
