@@ -19,6 +19,8 @@ from benchmarks.docs import write_documents, write_manifest
 from benchmarks.emulated import received, start_emulator, track_timeline
 from benchmarks.scenario import KEY, WORKFLOW_ID, Scenario, ideal_bound
 
+FLOOR_WORKERS = 8  # apply's default --concurrency
+
 
 def baseline_workers(s: Scenario) -> int:
     """A pool big enough that threads never cap the baseline below the limits: the runs in flight
@@ -126,7 +128,35 @@ def run_baseline(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bou
     return doc
 
 
-def run(scenario: Scenario, *, baseline: bool = True, workers: int | None = None, variants=(),
+def run_floor(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bound: float, timeout: float,
+              workers: int) -> dict:
+    listing = work / "floor-files.txt"
+    times = scenario.processing_times()
+    listing.write_text("".join(f"{p}\t{times[i]}\n" for i, p in enumerate(paths)), encoding="utf-8")
+
+    def client(url: str) -> measure.Measured:
+        argv = [measure.python(), "-m", "benchmarks.floor", "--base-url", url, "--api-key", KEY,
+                "--workflow-id", WORKFLOW_ID, "--rps", f"{scenario.rps:g}", "--workers", str(workers),
+                "--files-from", str(listing)]
+        return measure.run(argv, timeout=timeout, cwd=work)
+
+    measured, got, emulator_cpu, timeline = _with_emulator(scenario, emu_dir, "floor", client)
+    doc = {"command": f"python -m benchmarks.floor --workers {workers} (bare urllib3: 1 upload + 1 create + "
+                      "1 GET at the known end of processing per document, paced, nothing else)"}
+    doc.update(_summarise(measured, got, scenario.docs, bound, emulator_cpu, timeline))
+    try:
+        out = json.loads(measured.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        out = None
+    if out is not None:
+        doc["succeeded"] = out["by_status"].get("PROCESSED", 0)
+        doc["by_status"], doc["client_counted"] = out["by_status"], out["requests"]
+    else:
+        doc["succeeded"], doc["stderr_tail"] = None, measured.stderr[-2000:]
+    return doc
+
+
+def run(scenario: Scenario, *, baseline: bool = True, floor: bool = True, workers: int | None = None, variants=(),
         timeout_factor: float = 4.0, log=lambda message: None) -> dict:
     bound = ideal_bound(scenario)
     timeout = timeout_factor * bound["seconds"] + 60.0
@@ -138,6 +168,12 @@ def run(scenario: Scenario, *, baseline: bool = True, workers: int | None = None
         log(f"pipeline: bound {bound['seconds']:.1f} s; extendpipe apply")
         result = {"scenario": scenario.describe(), "bound": bound,
                   "apply": run_apply(scenario, work, emu_dir, manifest, bound["seconds"], timeout, [], "apply")}
+        if floor:
+            log("pipeline: urllib3 floor (the three requests per document alone)")
+            result["floor"] = run_floor(scenario, work, emu_dir, paths, bound["seconds"], timeout, FLOOR_WORKERS)
+            result["apply_over_floor"] = {
+                "client_cpu": _ratio(result["apply"]["client_cpu_seconds"], result["floor"]["client_cpu_seconds"]),
+            }
         if baseline:
             count = workers or baseline_workers(scenario)
             log(f"pipeline: naive baseline, {count} threads")

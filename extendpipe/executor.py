@@ -10,11 +10,11 @@ first (reconcile.py), and it is resent only when certainly absent.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 from extendpipe.client import ExtendClient
@@ -38,6 +38,43 @@ class ExecutorSettings:
     poll_interval: float = 1.0
     wait_timeout: float = 3600.0
     page_size: int = 1000
+
+
+class Completions:
+    """Finished tasks, collected for the apply loop, which is woken only when it has work to do:
+    the submissions in flight fell to `low_water` (time to stream more of the plan), a task raised,
+    or nothing is left in flight. Waking it for every finished task cost more CPU than its work
+    (benchmarks/); otherwise it wakes for the next sweep."""
+
+    def __init__(self, low_water: int):
+        self._cond = threading.Condition()
+        self._done: list[Future] = []
+        self._in_flight = {False: 0, True: 0}  # fetch? → tasks started and not finished
+        self._low_water = low_water
+        self._wake = False
+
+    def started(self, future: Future, fetch: bool) -> None:
+        with self._cond:
+            self._in_flight[fetch] += 1
+        future.add_done_callback(partial(self._finished, fetch))
+
+    def _finished(self, fetch: bool, future: Future) -> None:
+        with self._cond:
+            self._done.append(future)
+            self._in_flight[fetch] -= 1
+            failed = future.cancelled() or future.exception() is not None
+            if failed or (not fetch and self._in_flight[False] <= self._low_water) or not any(self._in_flight.values()):
+                self._wake = True
+                self._cond.notify()
+
+    def wait(self, timeout: float) -> list[Future]:
+        """The tasks finished since the last call, after waiting up to `timeout` for a reason to wake."""
+        with self._cond:
+            if not self._wake and timeout > 0:
+                self._cond.wait(timeout)
+            self._wake = False
+            done, self._done = self._done, []
+        return done
 
 
 class Stopped(Exception):
@@ -233,12 +270,11 @@ class Executor:
         """Carry out the plan (priority order) and wait until each run is final or time runs out."""
         self.results = [RunResult(p) for p in sorted(plan, key=lambda p: p.desired.sort_key)]
         deadline = self.clock() + self.settings.wait_timeout
-        # Finished tasks report on one queue: the loop waits on it alone, not on every pending future.
-        completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
         submitting: set[Future] = set()
         fetching: set[Future] = set()
         plan_queue = iter(self.results)
         workers = max(1, self.settings.concurrency)
+        completions = Completions(low_water=workers)
         # Two pools: fetching finished runs never takes a worker from uploads and creates, so a burst
         # of runs finishing does not stall submission (benchmarks/ showed it did with one pool).
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extendpipe-submit")
@@ -247,14 +283,14 @@ class Executor:
         def start(into: set[Future], on: ThreadPoolExecutor, task, result: RunResult) -> None:
             future = on.submit(task, result)
             into.add(future)
-            future.add_done_callback(completed.put)
+            completions.started(future, fetch=into is fetching)
 
         interrupted = False
         try:
             exhausted, next_sweep, started = False, self.clock(), 0
             while not self.stop.is_set():
-                # The plan streams into the pool, a little ahead of the workers so none idles. The first
-                # task runs alone, so a wrong key or a dead server costs one request, not `workers`.
+                # The plan streams into the pool, ahead of the workers so none idles. The first task
+                # runs alone, so a wrong key or a dead server costs one request, not `workers`.
                 limit = 1 if started == 1 and submitting else 2 * workers
                 while not exhausted and len(submitting) < limit:
                     item = next(plan_queue, None)
@@ -269,16 +305,7 @@ class Executor:
                 for result in self.tracker.due_fetches():
                     start(fetching, fetch_pool, self._fetch, result)
                 if submitting or fetching:
-                    try:
-                        done = [completed.get(timeout=max(0.0, min(0.05, next_sweep - self.clock())))]
-                    except queue.Empty:
-                        done = []
-                    while True:
-                        try:
-                            done.append(completed.get_nowait())
-                        except queue.Empty:
-                            break
-                    for future in done:
+                    for future in completions.wait(next_sweep - self.clock()):
                         submitting.discard(future)
                         fetching.discard(future)
                         future.result()  # re-raises what stops the apply

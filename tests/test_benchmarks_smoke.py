@@ -84,6 +84,21 @@ def test_request_counts_agree_with_the_emulator(bench):
     assert bench["pipeline"]["baseline_over_apply"]["wall"] > 0
 
 
+def test_the_floor_sends_exactly_the_three_requests_per_document(bench):
+    pipe = bench["pipeline"]
+    floor = pipe["floor"]
+    assert floor["exit_code"] == 0 and not floor["timed_out"]
+    got = floor["received_by_emulator"]
+    assert got["http429"] == floor["client_counted"]["http429"]
+    for category in CATEGORIES:  # one of each per document, plus only what a 429 made it resend
+        assert got[category] == floor["client_counted"][category]
+        assert DOCS <= got[category] <= DOCS + got["http429"]
+    assert sum(floor["by_status"].values()) == DOCS  # every run fetched once
+    assert floor["client_cpu_seconds"] > 0
+    assert pipe["apply_over_floor"]["client_cpu"] == pytest.approx(
+        pipe["apply"]["client_cpu_seconds"] / floor["client_cpu_seconds"], rel=0.01)
+
+
 def test_planning(bench):
     plan = bench["planning"]
     assert plan["files"] == FILES and plan["bytes"] > 0
@@ -107,7 +122,7 @@ def test_startup(bench):
 
 def test_targets_are_reported_not_enforced(bench):
     rows = bench["targets"]
-    assert len(rows) == 9
+    assert len(rows) == 10
     for row in rows:
         assert {"target", "goal", "measured", "met", "at_issue_size"} <= set(row)
         assert row["met"] in (True, False, None)
