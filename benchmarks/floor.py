@@ -9,7 +9,7 @@ handles no error beyond resending after a 429: its CPU is what the requests alon
 machine, the floor under any urllib3 client's.
 
     python -m benchmarks.floor --base-url URL --api-key KEY --workflow-id ID --rps R --workers N \
-        --files-from LIST    (one `path<TAB>processing seconds` per line)
+        --files-from LIST    (one `path<TAB>processing seconds` per line) [--stack http.client]
 
 Prints one JSON document: wall time, documents, runs fetched final, requests by category, 429s.
 """
@@ -48,13 +48,39 @@ class Paced:
             time.sleep(slot - now)
 
 
+class HttpClientPool:
+    """`--stack http.client`: one standard-library connection per thread, for comparison only (what
+    the same requests cost without urllib3); answers look like urllib3's where the floor reads them."""
+
+    def __init__(self, base_url: str):
+        import http.client
+        from urllib.parse import urlsplit
+
+        self.http_client = http.client
+        self.netloc = urlsplit(base_url).netloc
+        self.local = threading.local()
+
+    def urlopen(self, method: str, path: str, *, headers: dict, body=None, redirect: bool = False):
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = self.local.conn = self.http_client.HTTPConnection(self.netloc, timeout=60)
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.data = response.read()
+        return response
+
+
 class Floor:
-    def __init__(self, base_url: str, api_key: str, workflow_id: str, rps: float, workers: int):
+    def __init__(self, base_url: str, api_key: str, workflow_id: str, rps: float, workers: int,
+                 stack: str = "urllib3"):
         import urllib3
 
-        self.urllib3 = urllib3
-        self.pool = urllib3.connection_from_url(base_url, maxsize=2 * workers + 2, block=True,
-                                                timeout=urllib3.Timeout(connect=10, read=60))
+        self.urllib3 = urllib3  # multipart encoding, with either stack
+        if stack == "http.client":
+            self.pool = HttpClientPool(base_url)
+        else:
+            self.pool = urllib3.connection_from_url(base_url, maxsize=2 * workers + 2, block=True,
+                                                    timeout=urllib3.Timeout(connect=10, read=60))
         self.headers = {"Authorization": f"Bearer {api_key}", "x-extend-api-version": "2025-04-21",
                         "Accept": "application/json"}
         self.workflow_id = workflow_id
@@ -124,15 +150,17 @@ def main(argv=None) -> int:
     parser.add_argument("--rps", type=float, required=True)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--files-from", required=True)
+    parser.add_argument("--stack", choices=("urllib3", "http.client"), default="urllib3",
+                        help="HTTP stack (http.client: for comparison, what the requests cost without urllib3)")
     args = parser.parse_args(argv)
     with open(args.files_from, encoding="utf-8") as fh:
         documents = [(path, float(seconds)) for path, seconds in (line.rstrip("\n").split("\t") for line in fh)]
     started = time.monotonic()
-    floor = Floor(args.base_url, args.api_key, args.workflow_id, args.rps, args.workers)
+    floor = Floor(args.base_url, args.api_key, args.workflow_id, args.rps, args.workers, args.stack)
     floor.run(documents, args.workers)
     json.dump({"wall_seconds": round(time.monotonic() - started, 3), "documents": len(documents),
                "by_status": dict(sorted(floor.statuses.items())), "requests": dict(sorted(floor.requests.items())),
-               "workers": args.workers}, sys.stdout)
+               "workers": args.workers, "stack": args.stack}, sys.stdout)
     sys.stdout.write("\n")
     return 0
 

@@ -129,7 +129,7 @@ def run_baseline(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bou
 
 
 def run_floor(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bound: float, timeout: float,
-              workers: int) -> dict:
+              workers: int, stack: str = "urllib3") -> dict:
     listing = work / "floor-files.txt"
     times = scenario.processing_times()
     listing.write_text("".join(f"{p}\t{times[i]}\n" for i, p in enumerate(paths)), encoding="utf-8")
@@ -137,12 +137,12 @@ def run_floor(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bound:
     def client(url: str) -> measure.Measured:
         argv = [measure.python(), "-m", "benchmarks.floor", "--base-url", url, "--api-key", KEY,
                 "--workflow-id", WORKFLOW_ID, "--rps", f"{scenario.rps:g}", "--workers", str(workers),
-                "--files-from", str(listing)]
+                "--files-from", str(listing), "--stack", stack]
         return measure.run(argv, timeout=timeout, cwd=work)
 
-    measured, got, emulator_cpu, timeline = _with_emulator(scenario, emu_dir, "floor", client)
-    doc = {"command": f"python -m benchmarks.floor --workers {workers} (bare urllib3: 1 upload + 1 create + "
-                      "1 GET at the known end of processing per document, paced, nothing else)"}
+    measured, got, emulator_cpu, timeline = _with_emulator(scenario, emu_dir, f"floor-{stack}", client)
+    doc = {"command": f"python -m benchmarks.floor --workers {workers} --stack {stack} (bare {stack}: 1 upload + "
+                      "1 create + 1 GET at the known end of processing per document, paced, nothing else)"}
     doc.update(_summarise(measured, got, scenario.docs, bound, emulator_cpu, timeline))
     try:
         out = json.loads(measured.stdout.strip().splitlines()[-1])
@@ -156,7 +156,8 @@ def run_floor(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bound:
     return doc
 
 
-def run(scenario: Scenario, *, baseline: bool = True, floor: bool = True, workers: int | None = None, variants=(),
+def run(scenario: Scenario, *, baseline: bool = True, floor: bool = True, floor_http_client: bool = False,
+        workers: int | None = None, variants=(),
         timeout_factor: float = 4.0, log=lambda message: None) -> dict:
     bound = ideal_bound(scenario)
     timeout = timeout_factor * bound["seconds"] + 60.0
@@ -174,6 +175,10 @@ def run(scenario: Scenario, *, baseline: bool = True, floor: bool = True, worker
             result["apply_over_floor"] = {
                 "client_cpu": _ratio(result["apply"]["client_cpu_seconds"], result["floor"]["client_cpu_seconds"]),
             }
+        if floor_http_client:
+            log("pipeline: the same floor on the standard library's http.client (comparison)")
+            result["floor_http_client"] = run_floor(scenario, work, emu_dir, paths, bound["seconds"], timeout,
+                                                    FLOOR_WORKERS, "http.client")
         if baseline:
             count = workers or baseline_workers(scenario)
             log(f"pipeline: naive baseline, {count} threads")

@@ -43,6 +43,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "to reach the limits)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
     parser.add_argument("--no-floor", action="store_true", help="skip the urllib3 floor client")
+    parser.add_argument("--floor-http-client", action="store_true",
+                        help="also run the floor client on the standard library's http.client (comparison)")
     parser.add_argument("--apply-variant", action="append", default=[], metavar="ARGS",
                         help="also run apply with these extra arguments, e.g. \"--concurrency 32\" (repeatable)")
     parser.add_argument("--only", action="append", choices=PARTS, help="run only these parts (repeatable)")
@@ -89,6 +91,11 @@ def targets(doc: dict, args: argparse.Namespace) -> list:
             floor_cpu = floor["client_cpu_seconds_per_1000_documents"]
             rows.append({"target": "urllib3 floor client CPU s per 1,000 documents (the 3 requests alone)",
                          "goal": "informative", "measured": floor_cpu, "met": None, "at_issue_size": full})
+        if pipe.get("floor_http_client"):
+            rows.append({"target": "http.client floor client CPU s per 1,000 documents (comparison)",
+                         "goal": "informative",
+                         "measured": pipe["floor_http_client"]["client_cpu_seconds_per_1000_documents"],
+                         "met": None, "at_issue_size": full})
         row("apply peak RSS MB", "< 150", a["peak_rss_mb"], a["peak_rss_mb"] < 150, full)
     plan = doc.get("planning")
     if plan:
@@ -124,6 +131,7 @@ def main(argv=None) -> int:
         _log(f"pipeline: {args.docs} documents, limits rps={scenario.rps:g} per category, "
              f"{scenario.runs_per_minute} runs/min")
         doc["pipeline"] = pipeline.run(scenario, baseline=not args.no_baseline, floor=not args.no_floor,
+                                       floor_http_client=args.floor_http_client,
                                        workers=args.baseline_workers, variants=args.apply_variant, log=_log)
     if "planning" in parts:
         from benchmarks import planning
