@@ -157,10 +157,17 @@ class Executor:
         self._journal({"t": "create-intent", "fp": planned.fingerprint, "step": step.name,
                        "path": result.desired.path})
         result.attempts += 1
+        result.awaiting_answer = True
         self.reconciler.saw_run(step.workflow_id)
         version = step.version or self.locked_versions.get(step.name)
-        runs = self.client.create_runs(step.workflow_id, files=files, version=version,
-                                       priority=step.priority, metadata=result.metadata)
+        try:
+            runs = self.client.create_runs(step.workflow_id, files=files, version=version,
+                                           priority=step.priority, metadata=result.metadata)
+        except ApiError as exc:
+            if not is_ambiguous(exc):  # the server answered: no run was made
+                result.awaiting_answer = False
+            raise
+        result.awaiting_answer = False
         return runs[0]
 
     def _refused(self, result: RunResult, exc: ApiError, journal: bool) -> None:
@@ -211,6 +218,9 @@ class Executor:
                 if exc.status in PER_RUN_CLIENT_ERRORS:
                     return self._refused(result, exc, journal=True)
                 if not is_ambiguous(exc):
+                    # Answered (401, 403, a 429 asking for too long a wait…): nothing was made, which the
+                    # journal records so that a rerun submits the file without looking for it first.
+                    self._journal({"t": "create-refused", "fp": planned.fingerprint, "message": str(exc)})
                     raise
                 log.warning("%s: %s; looking for the run on the server before resending", result.desired.path, exc)
                 run = self.reconciler.find(result.desired.step.workflow_id, result.desired.path, planned.fingerprint)
@@ -305,7 +315,7 @@ class Executor:
                 for result in self.tracker.due_fetches():
                     start(fetching, fetch_pool, self._fetch, result)
                 if submitting or fetching:
-                    for future in completions.wait(next_sweep - self.clock()):
+                    for future in completions.wait(min(next_sweep, deadline) - self.clock()):
                         submitting.discard(future)
                         fetching.discard(future)
                         future.result()  # re-raises what stops the apply
@@ -315,7 +325,7 @@ class Executor:
                 if self.clock() >= deadline:
                     break
                 if not submitting and not fetching:
-                    self.stop.wait(max(0.0, min(next_sweep - self.clock(), self.settings.poll_interval)))
+                    self.stop.wait(max(0.0, min(next_sweep, deadline) - self.clock()))
         except KeyboardInterrupt:
             interrupted = True
             raise Interrupted("interrupted: the report lists what was done; a rerun resumes") from None

@@ -24,7 +24,7 @@ OUTPUT_KEYS = ("id", "processorId", "processorName", "type", "status", "output",
 
 def _unanswered(result: RunResult) -> str | None:
     """A create sent whose answer never came (the apply stopped first): say so, the run may exist."""
-    if result.outcome == "not_submitted" and result.attempts and not result.run_id:
+    if result.outcome == "not_submitted" and result.awaiting_answer and not result.run_id:
         return ("a create was sent but its answer never came; the run may exist: a rerun looks for it on the "
                 "server before submitting again")
     return None

@@ -20,6 +20,7 @@ class RunResult:
     status: str | None = None
     outcome: str = NOT_SUBMITTED
     attempts: int = 0
+    awaiting_answer: bool = False   # a create was sent and neither a run nor a definite refusal came back
     workflow_version: str | None = None
     submitted_at: str | None = None
     started_at: str | None = None

@@ -30,6 +30,8 @@ steps:
     (["--base-url", "http://127.0.0.1:99999"], "is not a valid URL"),
     (["--base-url", "http://[::1"], "is not a valid URL"),
     (["--base-url", "http://example.com"], "plain http is allowed only to loopback"),
+    (["--base-url", "http://127.0.0.1:8790/?x=1"], "has a query, which is never sent"),
+    (["--base-url", "http://127.0.0.1:8790/#top"], "has a fragment, which is never sent"),
 ])
 def test_bad_options_exit_2_before_any_request(tmp_path, emulator, args, message):
     (tmp_path / "m.yaml").write_text(MANIFEST)
@@ -56,3 +58,14 @@ def test_outputs_never_overwrite_the_manifest_or_state(tmp_path, emulator, targe
     assert result.exit_code == 2, result.stderr
     assert (tmp_path / "m.yaml").read_text() == MANIFEST
     assert len(emulator.requests) == 0
+
+
+@pytest.mark.parametrize("url", ["http://ci:hunter2secret@127.0.0.1:8790", "ftp://ci:hunter2secret@host",
+                                 "http://ci:hunter2secret@127.0.0.1:99999"])
+def test_a_password_in_the_base_url_is_refused_and_never_shown(tmp_path, url):
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    for args, env in ((["--base-url", url], {"EXTEND_API_KEY": "test-key"}),
+                      ([], {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": url})):
+        result = CliRunner().invoke(cli, ["apply", str(tmp_path / "m.yaml"), *args], env=env)
+        assert result.exit_code == 2, result.stderr
+        assert "***@" in result.stderr and "hunter2secret" not in result.output + result.stderr

@@ -91,3 +91,32 @@ def test_a_key_ending_in_a_newline_works(project, emulator):
     env = {"EXTEND_API_KEY": "test-key\n", "EXTEND_BASE_URL": emulator.url}  # as CI secrets and .env files often are
     result, report = apply(project, env)
     assert result.exit_code == 0, result.stderr
+
+
+def test_the_wait_timeout_holds_when_the_poll_interval_is_longer(project, emulator):
+    import time
+
+    emulator.faults.force_outcome("STUCK", count=1, name_contains="a.txt")
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url}
+    started = time.monotonic()
+    result, report = apply(project, env, "--wait-timeout", "1s", "--poll-interval", "60s")
+    assert result.exit_code == 1, result.stderr
+    assert time.monotonic() - started < 15  # not the 60 s until the next sweep
+    rows = {r["path"]: r for r in report["runs"]}
+    assert rows["docs/a.txt"]["outcome"] == "timed_out"
+
+
+def test_a_create_refused_with_too_long_a_wait_is_not_reported_as_unanswered(project, emulator):
+    emulator.faults.add(route="POST /workflow_runs", status=429, retry_after=120, count=1)
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url}
+    result, report = apply(project, env, "--concurrency", "1", "--max-retry-wait", "5")
+    assert result.exit_code == 3, result.stderr
+    assert "asked to wait 120 s (limit 5 s)" in result.stderr
+    assert "answer never came" not in result.stderr + json.dumps(report)
+    assert [r.status for r in emulator.requests if (r.method, r.path) == ("POST", "/workflow_runs")] == [429]
+    # The journal says nothing was made: the rerun submits every file without looking for it first.
+    result, report = apply(project, env)
+    assert result.exit_code == 0, result.stderr
+    assert report["requests"].get("reconcileLookups", 0) == 0
+    assert sorted(r["path"] for r in report["runs"] if r["outcome"] == "submitted") == [
+        f"docs/{n}.txt" for n in "abcd"]

@@ -39,9 +39,10 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 class RetryAfterTooLong(Exception):
     """The server asked for a wait longer than the user allows (`--max-retry-wait`)."""
 
-    def __init__(self, asked: float, limit: float):
+    def __init__(self, asked: float, limit: float, status: int | None = None):
         self.asked = asked
         self.limit = limit
+        self.status = status  # of the answer that asked: nothing was done, the request was not resent
         super().__init__(f"asked to wait {asked:g} s (limit {limit:g} s)")
 
 
@@ -54,6 +55,13 @@ class CappedRetry(urllib3.Retry):
         retry = super().new(**kw)
         retry.max_retry_wait = self.max_retry_wait
         return retry
+
+    def get_retry_after(self, response) -> float | None:
+        try:
+            return super().get_retry_after(response)
+        except RetryAfterTooLong as exc:
+            exc.status = response.status
+            raise
 
     def parse_retry_after(self, retry_after: str) -> float:
         seconds = super().parse_retry_after(retry_after)
@@ -126,16 +134,36 @@ def check_api_key(api_key: str) -> None:
                              "(hint: check EXTEND_API_KEY or the --api-key-file for stray characters)")
 
 
+def _without_user_info(base_url: str) -> str:
+    """The URL as it may be shown: a `user:password@` part is replaced by `***@`."""
+    scheme, sep, rest = base_url.partition("://")
+    if not sep:
+        return "***" if "@" in base_url else base_url
+    netloc, slash, path = rest.partition("/")
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    return f"{scheme}{sep}{netloc}{slash}{path}"
+
+
 def check_base_url(base_url: str) -> str:
-    """Allow plain http only to loopback; everything else must be https."""
+    """Allow plain http only to loopback; everything else must be https. Only scheme, host, port
+    and path: user-info, a query or a fragment would never be sent, so they are refused."""
+    shown = _without_user_info(base_url)
     try:
         parts = urlsplit(base_url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError as exc:
-        raise InputError(f"base URL {base_url!r} is not a valid URL: {exc} "
+        reason = str(exc) if "@" not in base_url else "malformed host or port"
+        raise InputError(f"base URL {shown!r} is not a valid URL: {reason} "
                          "(hint: e.g. https://api.extend.ai or http://127.0.0.1:8790)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"base URL {base_url!r} is not an http(s) URL (hint: e.g. https://api.extend.ai)")
+        raise InputError(f"base URL {shown!r} is not an http(s) URL (hint: e.g. https://api.extend.ai)")
+    extra = [what for what, present in (("a user name or password", "@" in parts.netloc),
+                                        ("a query", bool(parts.query)), ("a fragment", bool(parts.fragment)))
+             if present]
+    if extra:
+        raise InputError(f"base URL {shown!r} has {' and '.join(extra)}, which is never sent (hint: give only "
+                         "scheme://host[:port][/path], e.g. https://api.extend.ai; the key goes in EXTEND_API_KEY)")
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
         raise InputError(f"plain http is allowed only to loopback, not to {parts.hostname!r} "
                          "(hint: use https, or http://127.0.0.1:PORT for a local `extendpipe serve`)")
@@ -221,7 +249,7 @@ class Transport:
                                      preload_content=True, redirect=False, assert_same_host=False)
         except RetryAfterTooLong as exc:
             raise ApiError(f"{endpoint}: the server {exc} (hint: raise --max-retry-wait or try later)",
-                           endpoint=endpoint, retryable=True) from None
+                           status=exc.status, endpoint=endpoint, retryable=True) from None
         except MaxRetryError as exc:
             raise _transport_error(endpoint, exc.reason, self.config) from None
         except (Urllib3HTTPError, OSError) as exc:
