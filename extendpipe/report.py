@@ -18,8 +18,6 @@ from extendpipe.results import RunResult
 from extendpipe.schemafiles import load_schema
 
 REPORT_VERSION = 1
-OUTPUT_KEYS = ("id", "processorId", "processorName", "type", "status", "output", "failureReason",
-               "failureMessage")
 
 
 def _unanswered(result: RunResult) -> str | None:
@@ -33,7 +31,7 @@ def _unanswered(result: RunResult) -> str | None:
 def run_row(result: RunResult, allow_needs_review: bool) -> dict:
     desired = result.desired
     step = desired.step
-    outputs = [{k: o[k] for k in OUTPUT_KEYS if k in o} for o in result.outputs if isinstance(o, dict)]
+    outputs = result.outputs  # trimmed when read (results.report_outputs)
     return {
         "step": step.name,
         "workflowId": step.workflow_id,

@@ -7,6 +7,16 @@ from dataclasses import dataclass, field
 from extendpipe.constants import FINAL_STATUSES
 from extendpipe.plan import PlannedRun, succeeded
 
+# What the report keeps of each processor output; the rest (config, files, urls…) is dropped as soon
+# as a run is read, since every run's outputs are held until the report is written.
+OUTPUT_KEYS = ("id", "processorId", "processorName", "type", "status", "output", "failureReason",
+               "failureMessage")
+
+
+def report_outputs(outputs: list) -> list[dict]:
+    return [{k: o[k] for k in OUTPUT_KEYS if k in o} for o in outputs if isinstance(o, dict)]
+
+
 # Outcomes: what apply did with a run.
 SUBMITTED, REUSED, RESUMED = "submitted", "reused", "resumed"
 NOT_SUBMITTED, TIMED_OUT, ERROR = "not_submitted", "timed_out", "error"
@@ -58,5 +68,5 @@ class RunResult:
         if isinstance(files, list) and files and isinstance(files[0], dict) and files[0].get("id"):
             self.file_id = files[0]["id"]
         if isinstance(run.get("outputs"), list):
-            self.outputs = run["outputs"]
+            self.outputs = report_outputs(run["outputs"])
         self.last_seen = seen_at
