@@ -100,49 +100,16 @@ def run_apply(scenario: Scenario, work: Path, emu_dir: Path, manifest: Path, bou
     return doc
 
 
-def run_baseline(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bound: float, timeout: float,
-                 workers: int) -> dict:
-    listing = work / "baseline-files.txt"
-    listing.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
-
+def _run_script_client(scenario: Scenario, work: Path, emu_dir: Path, bound: float, timeout: float, module: str,
+                       label: str, argv_after_url: list, command: str, extra_fields: tuple = ()) -> dict:
+    """A benchmark client script (`python -m benchmarks.MODULE --base-url URL ...`) against a fresh
+    emulator; its last stdout line is its JSON summary: by_status, requests, and `extra_fields`."""
     def client(url: str) -> measure.Measured:
-        argv = [measure.python(), "-m", "benchmarks.baseline", "--base-url", url, "--api-key", KEY,
-                "--workflow-id", WORKFLOW_ID, "--workers", str(workers), "--files-from", str(listing)]
-        return measure.run(argv, timeout=timeout, cwd=work)
+        return measure.run([measure.python(), "-m", f"benchmarks.{module}", "--base-url", url, *argv_after_url],
+                           timeout=timeout, cwd=work)
 
-    measured, got, emulator_cpu, timeline = _with_emulator(scenario, emu_dir, "baseline", client)
-    doc = {"command": f"python -m benchmarks.baseline --workers {workers} (extend-ai 0.2.0 SDK, thread pool, "
-                      "GET every 1 s for 30 s then x1.15 up to 30 s, no pacing)"}
-    doc.update(_summarise(measured, got, scenario.docs, bound, emulator_cpu, timeline))
-    try:
-        out = json.loads(measured.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        out = None
-    if out is not None:
-        doc["succeeded"] = out["by_status"].get("PROCESSED", 0)
-        doc["by_status"], doc["errors"] = out["by_status"], out["errors"]
-        doc["client_counted"] = out["requests"]
-        doc["polls"] = out["polls"]
-    else:
-        doc["succeeded"], doc["stderr_tail"] = None, measured.stderr[-2000:]
-    return doc
-
-
-def run_floor(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bound: float, timeout: float,
-              workers: int, stack: str = "urllib3") -> dict:
-    listing = work / "floor-files.txt"
-    times = scenario.processing_times()
-    listing.write_text("".join(f"{p}\t{times[i]}\n" for i, p in enumerate(paths)), encoding="utf-8")
-
-    def client(url: str) -> measure.Measured:
-        argv = [measure.python(), "-m", "benchmarks.floor", "--base-url", url, "--api-key", KEY,
-                "--workflow-id", WORKFLOW_ID, "--rps", f"{scenario.rps:g}", "--workers", str(workers),
-                "--files-from", str(listing), "--stack", stack]
-        return measure.run(argv, timeout=timeout, cwd=work)
-
-    measured, got, emulator_cpu, timeline = _with_emulator(scenario, emu_dir, f"floor-{stack}", client)
-    doc = {"command": f"python -m benchmarks.floor --workers {workers} --stack {stack} (bare {stack}: 1 upload + "
-                      "1 create + 1 GET at the known end of processing per document, paced, nothing else)"}
+    measured, got, emulator_cpu, timeline = _with_emulator(scenario, emu_dir, label, client)
+    doc = {"command": command}
     doc.update(_summarise(measured, got, scenario.docs, bound, emulator_cpu, timeline))
     try:
         out = json.loads(measured.stdout.strip().splitlines()[-1])
@@ -151,9 +118,34 @@ def run_floor(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bound:
     if out is not None:
         doc["succeeded"] = out["by_status"].get("PROCESSED", 0)
         doc["by_status"], doc["client_counted"] = out["by_status"], out["requests"]
+        doc.update({key: out[key] for key in extra_fields})
     else:
         doc["succeeded"], doc["stderr_tail"] = None, measured.stderr[-2000:]
     return doc
+
+
+def run_baseline(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bound: float, timeout: float,
+                 workers: int) -> dict:
+    listing = work / "baseline-files.txt"
+    listing.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
+    return _run_script_client(
+        scenario, work, emu_dir, bound, timeout, "baseline", "baseline",
+        ["--api-key", KEY, "--workflow-id", WORKFLOW_ID, "--workers", str(workers), "--files-from", str(listing)],
+        f"python -m benchmarks.baseline --workers {workers} (extend-ai 0.2.0 SDK, thread pool, "
+        "GET every 1 s for 30 s then x1.15 up to 30 s, no pacing)", extra_fields=("errors", "polls"))
+
+
+def run_floor(scenario: Scenario, work: Path, emu_dir: Path, paths: list, bound: float, timeout: float,
+              workers: int, stack: str = "urllib3") -> dict:
+    listing = work / "floor-files.txt"
+    times = scenario.processing_times()
+    listing.write_text("".join(f"{p}\t{times[i]}\n" for i, p in enumerate(paths)), encoding="utf-8")
+    return _run_script_client(
+        scenario, work, emu_dir, bound, timeout, "floor", f"floor-{stack}",
+        ["--api-key", KEY, "--workflow-id", WORKFLOW_ID, "--rps", f"{scenario.rps:g}", "--workers", str(workers),
+         "--files-from", str(listing), "--stack", stack],
+        f"python -m benchmarks.floor --workers {workers} --stack {stack} (bare {stack}: 1 upload + 1 create + "
+        "1 GET at the known end of processing per document, paced, nothing else)")
 
 
 def run(scenario: Scenario, *, baseline: bool = True, floor: bool = True, floor_http_client: bool = False,
