@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from extendpipe import __version__
@@ -114,14 +115,16 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over the target."""
+def write_bytes_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over the target. `data` may
+    come in chunks, so a large document is never held whole as one string."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in ((data,) if isinstance(data, bytes) else data):
+                fh.write(chunk)
             fh.flush()
             os.fchmod(fh.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
             os.fsync(fh.fileno())
@@ -132,29 +135,36 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def dumps_document(document) -> str:
-    """JSON with its top level indented and each item of a top-level list on one line of its own.
+def document_chunks(document) -> Iterator[str]:
+    """JSON with its top level indented and each item of a top-level list on one line of its own,
+    in chunks of about a line.
 
     Reads and diffs well (one run per line), and every run is encoded by json's C encoder: an
     indented dump goes through the pure-Python one, several times slower on a large report.
     """
     if not isinstance(document, dict):
-        return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        yield json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return
     compact = {"sort_keys": True, "ensure_ascii": False, "allow_nan": False}
-    lines = []
-    for key in sorted(document):
+    for position, key in enumerate(sorted(document)):
         value = document[key]
         name = json.dumps(key, ensure_ascii=False)
+        yield ("{\n" if position == 0 else ",\n") + f"  {name}: "
         if isinstance(value, list) and value:
-            items = ",\n".join("    " + json.dumps(item, **compact) for item in value)
-            lines.append(f"  {name}: [\n{items}\n  ]")
+            for index, item in enumerate(value):
+                yield ("[\n    " if index == 0 else ",\n    ") + json.dumps(item, **compact)
+            yield "\n  ]"
         else:
-            lines.append(f"  {name}: {json.dumps(value, **compact)}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+            yield json.dumps(value, **compact)
+    yield "\n}\n" if document else "{\n}\n"
+
+
+def dumps_document(document) -> str:
+    return "".join(document_chunks(document))
 
 
 def write_json_atomic(path: Path, document) -> None:
-    write_bytes_atomic(path, dumps_document(document).encode("utf-8"))
+    write_bytes_atomic(path, (chunk.encode("utf-8") for chunk in document_chunks(document)))
 
 
 def check_writable(path: Path, what: str) -> None:
