@@ -30,7 +30,7 @@ from extendpipe.manifest.model import Manifest
 from extendpipe.plan import PlannedRun, Shard, make_plan
 from extendpipe.reconcile import Reconciler
 from extendpipe.report import build_report, write_report
-from extendpipe.results import RunResult
+from extendpipe.results import OutputSpool, RunResult
 from extendpipe.target import EMBEDDED, Target, client_for
 from extendpipe.timestamps import utc_now
 
@@ -146,7 +146,7 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
         reconciler = Reconciler(client)
         executor = Executor(client, manifest.name, settings, ledger=ledger, known_file_ids=journal.file_ids,
                             reconciler=reconciler, on_change=on_change, on_tick=on_tick,
-                            locked_versions=locked_versions)
+                            locked_versions=locked_versions, spool=OutputSpool.open())
         try:
             plan = _plan(manifest, desired, journal, reconciler, options)
             if options.expected_plan is not None:

@@ -240,7 +240,10 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
         echo_err(line)
     write_ci_outputs(outcome.report, junit_path)
     if as_json:
-        click.echo(json.dumps(outcome.report, indent=2, sort_keys=True))
+        from extendpipe.report import document_chunks
+
+        for chunk in document_chunks(outcome.report):  # a run at a time: never the whole report in memory
+            click.echo(chunk, nl=False)
     return outcome.exit_code
 
 

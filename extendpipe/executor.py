@@ -22,7 +22,7 @@ from extendpipe.errors import ApiError, Interrupted, TransportError
 from extendpipe.ledger import Ledger, LedgerClosed
 from extendpipe.plan import KEEP, RESUME, REUSE, UNREADABLE, PlannedRun
 from extendpipe.reconcile import Reconciler
-from extendpipe.results import ERROR, RESUMED, REUSED, SUBMITTED, TIMED_OUT, RunResult
+from extendpipe.results import ERROR, RESUMED, REUSED, SUBMITTED, TIMED_OUT, OutputSpool, RunResult
 from extendpipe.tracker import Tracker
 
 log = logging.getLogger("extendpipe.executor")
@@ -97,8 +97,9 @@ class Executor:
                  ledger: Ledger | None = None, known_file_ids: dict | None = None,
                  reconciler: Reconciler | None = None, on_change: Callable[[RunResult], None] | None = None,
                  on_tick: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic,
-                 locked_versions: dict[str, str] | None = None):
+                 locked_versions: dict[str, str] | None = None, spool: OutputSpool | None = None):
         self.client = client
+        self.spool = spool  # where runs' outputs wait for the report (None: in memory)
         self.locked_versions = locked_versions or {}  # step name → version, for steps the manifest leaves unpinned
         self.pipeline = pipeline
         self.settings = settings
@@ -278,7 +279,7 @@ class Executor:
     # The whole apply ----------------------------------------------------------------------------
     def run(self, plan: list[PlannedRun]) -> list[RunResult]:
         """Carry out the plan (priority order) and wait until each run is final or time runs out."""
-        self.results = [RunResult(p) for p in sorted(plan, key=lambda p: p.desired.sort_key)]
+        self.results = [RunResult(p, spool=self.spool) for p in sorted(plan, key=lambda p: p.desired.sort_key)]
         deadline = self.clock() + self.settings.wait_timeout
         submitting: set[Future] = set()
         fetching: set[Future] = set()

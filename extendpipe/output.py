@@ -29,7 +29,8 @@ def summary_lines(report: dict, report_path: str) -> list[str]:
     outcomes = ", ".join(f"{name} {count}" for name, count in summary["byOutcome"].items())
     lines.append(f"  status:  {statuses or '-'}")
     lines.append(f"  outcome: {outcomes or '-'}")
-    failures = [r for r in report["runs"] if not r["success"]]
+    runs = report["runs"]  # a report.Rows while apply writes it: only the failed rows are built
+    failures = runs.failed() if hasattr(runs, "failed") else [r for r in runs if not r["success"]]
     for row in failures[:MAX_FAILURES_SHOWN]:
         why = row["failureMessage"] or row["failureReason"] or row["outcome"]
         lines.append(printable(f"  not ok: {row['step']}  {row['path']}: {row['status'] or 'no run'}: {why}"))

@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from extendpipe import __version__
@@ -32,7 +32,7 @@ def _unanswered(result: RunResult) -> str | None:
 def run_row(result: RunResult, allow_needs_review: bool) -> dict:
     desired = result.desired
     step = desired.step
-    outputs = result.outputs  # trimmed when read (results.report_outputs)
+    outputs = result.read_outputs()  # trimmed when read (results.report_outputs)
     return {
         "step": step.name,
         "workflowId": step.workflow_id,
@@ -58,7 +58,43 @@ def run_row(result: RunResult, allow_needs_review: bool) -> dict:
     }
 
 
-def summarize(rows: list[dict]) -> dict:
+class Rows(Sequence):
+    """The report's runs, built one at a time from the results whenever they are read: a report of
+    100,000 runs is never held whole, since each run's outputs wait on disk (results.OutputSpool)."""
+
+    def __init__(self, results: list[RunResult], allow_needs_review: bool):
+        self._results = sorted(results, key=lambda r: r.desired.report_key)
+        self._allow_needs_review = allow_needs_review
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [run_row(r, self._allow_needs_review) for r in self._results[index]]
+        return run_row(self._results[index], self._allow_needs_review)
+
+    def __iter__(self) -> Iterator[dict]:
+        return (run_row(r, self._allow_needs_review) for r in self._results)
+
+    def failed(self) -> list[dict]:
+        """The rows of the runs that did not succeed, without building (or reading back) the others."""
+        return [run_row(r, self._allow_needs_review) for r in self._results
+                if not r.succeeded(self._allow_needs_review)]
+
+    def outcomes(self) -> Iterator[dict]:
+        """What the summary counts, without building the rows (or reading their outputs back)."""
+        for r in self._results:
+            yield {"success": r.succeeded(self._allow_needs_review), "status": r.status, "outcome": r.outcome}
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (list, Rows)) and list(self) == list(other)
+
+    __hash__ = None
+
+
+def summarize(rows: Iterable[dict]) -> dict:
+    rows = [{"success": r["success"], "status": r["status"], "outcome": r["outcome"]} for r in rows]
     return {
         "total": len(rows),
         "succeeded": sum(1 for r in rows if r["success"]),
@@ -72,7 +108,7 @@ def build_report(*, manifest, target: dict, results: list[RunResult], started_at
                  duration: float, exit_code: int, allow_needs_review: bool, interrupted: bool = False,
                  error: str | None = None, requests: dict | None = None, cwd: Path | None = None,
                  shard: str | None = None) -> dict:
-    rows = [run_row(r, allow_needs_review) for r in sorted(results, key=lambda r: r.desired.report_key)]
+    rows = Rows(results, allow_needs_review)
     try:
         shown_path = os.path.relpath(manifest.path, cwd or Path.cwd())
     except ValueError:  # pragma: no cover - another drive on Windows
@@ -92,21 +128,36 @@ def build_report(*, manifest, target: dict, results: list[RunResult], started_at
         "error": error,
         "allowNeedsReview": allow_needs_review,
         "requests": requests or {},
-        "summary": summarize(rows),
+        "summary": summarize(rows.outcomes()),
         "runs": rows,
     }
 
 
-def validate_report(report: dict) -> None:
+def _validators():
     from jsonschema import Draft202012Validator
+
+    schema = load_schema("report")
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return validator, validator.evolve(schema=schema["$defs"]["run"])
+
+
+def _check(validator, instance, where: str) -> None:
     from jsonschema.exceptions import best_match
 
-    validator = Draft202012Validator(load_schema("report"), format_checker=Draft202012Validator.FORMAT_CHECKER)
-    error = best_match(validator.iter_errors(report))
+    error = best_match(validator.iter_errors(instance))
     if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        raise RuntimeError(f"the report does not match schemas/report.schema.json at {where}: "
-                          f"{error.message}")
+        at = "/".join([where, *(str(p) for p in error.absolute_path)] if where else
+                      [str(p) for p in error.absolute_path]) or "(root)"
+        raise RuntimeError(f"the report does not match schemas/report.schema.json at {at}: {error.message}")
+
+
+def validate_report(report: dict) -> None:
+    """The report against its schema; its runs one at a time (they may be a `Rows`)."""
+    validator, run_validator = _validators()
+    _check(validator, {**report, "runs": []} if isinstance(report.get("runs"), Rows) else report, "")
+    if isinstance(report.get("runs"), Rows):
+        for index, row in enumerate(report["runs"]):
+            _check(run_validator, row, f"runs/{index}")
 
 
 def _umask() -> int:
@@ -135,12 +186,13 @@ def write_bytes_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
         raise
 
 
-def document_chunks(document) -> Iterator[str]:
+def document_chunks(document, check_item: Callable[[str, int, object], None] | None = None) -> Iterator[str]:
     """JSON with its top level indented and each item of a top-level list on one line of its own,
     in chunks of about a line.
 
     Reads and diffs well (one run per line), and every run is encoded by json's C encoder: an
     indented dump goes through the pure-Python one, several times slower on a large report.
+    `check_item(key, index, item)` sees each item of a top-level list before it is encoded.
     """
     if not isinstance(document, dict):
         yield json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -150,12 +202,14 @@ def document_chunks(document) -> Iterator[str]:
         value = document[key]
         name = json.dumps(key, ensure_ascii=False)
         yield ("{\n" if position == 0 else ",\n") + f"  {name}: "
-        if isinstance(value, list) and value:
+        if isinstance(value, (list, Rows)) and len(value):
             for index, item in enumerate(value):
+                if check_item is not None:
+                    check_item(key, index, item)
                 yield ("[\n    " if index == 0 else ",\n    ") + json.dumps(item, **compact)
             yield "\n  ]"
         else:
-            yield json.dumps(value, **compact)
+            yield json.dumps([] if isinstance(value, Rows) else value, **compact)
     yield "\n}\n" if document else "{\n}\n"
 
 
@@ -183,9 +237,17 @@ def check_writable(path: Path, what: str) -> None:
 
 
 def write_report(path: Path, report: dict) -> None:
-    validate_report(report)
+    """Validate and write in one pass over the runs: each is checked as it is written, and a run
+    that does not match the schema leaves no file behind (the write is atomic)."""
+    validator, run_validator = _validators()
+    _check(validator, {**report, "runs": []}, "")
+
+    def checked(key: str, index: int, item) -> None:
+        if key == "runs":
+            _check(run_validator, item, f"runs/{index}")
+
     try:
-        write_json_atomic(path, report)
+        write_bytes_atomic(path, (chunk.encode("utf-8") for chunk in document_chunks(report, checked)))
     except OSError as exc:
         raise InputError(f"{path}: could not write the report: {exc.strerror or exc} (hint: the runs are "
                          "recorded in the ledger; rerun with another --report to get the report)") from None

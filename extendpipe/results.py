@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+import threading
+import weakref
 from dataclasses import dataclass, field
 
 from extendpipe.constants import FINAL_STATUSES
@@ -15,6 +20,38 @@ OUTPUT_KEYS = ("id", "processorId", "processorName", "type", "status", "output",
 
 def report_outputs(outputs: list) -> list[dict]:
     return [{k: o[k] for k in OUTPUT_KEYS if k in o} for o in outputs if isinstance(o, dict)]
+
+
+class OutputSpool:
+    """Run outputs parked in an unnamed temporary file from when a run is read until the report is
+    written, so apply's memory does not grow with them. Thread-safe; `put` says where to read back."""
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile(prefix="extendpipe-outputs-")
+        self._lock = threading.Lock()
+        self._end = 0
+        # Closed (and so deleted) once neither the results nor a report reading them holds the spool.
+        weakref.finalize(self, self._file.close)
+
+    @classmethod
+    def open(cls) -> OutputSpool | None:
+        """A spool, or None (outputs are then held in memory) when no temporary file can be made."""
+        try:
+            return cls()
+        except OSError:
+            return None
+
+    def put(self, outputs: list) -> tuple[int, int]:
+        data = json.dumps(outputs, separators=(",", ":")).encode("ascii")  # escaped: any string round-trips
+        with self._lock:
+            offset = self._end
+            self._end += len(data)
+            os.pwrite(self._file.fileno(), data, offset)
+        return offset, len(data)
+
+    def get(self, where: tuple[int, int]) -> list:
+        offset, length = where
+        return json.loads(os.pread(self._file.fileno(), length, offset))
 
 
 # Outcomes: what apply did with a run.
@@ -38,7 +75,9 @@ class RunResult:
     failure_reason: str | None = None
     failure_message: str | None = None
     metadata: dict = field(default_factory=dict)
-    outputs: list = field(default_factory=list)
+    outputs: list = field(default_factory=list)         # held here when there is no spool
+    spool: OutputSpool | None = field(default=None, repr=False, compare=False)
+    outputs_at: tuple[int, int] | None = None           # where the spool holds them
     last_seen: float = 0.0
 
     @property
@@ -48,6 +87,9 @@ class RunResult:
     @property
     def final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    def read_outputs(self) -> list:
+        return self.spool.get(self.outputs_at) if self.outputs_at is not None else self.outputs
 
     def succeeded(self, allow_needs_review: bool) -> bool:
         return self.outcome in (SUBMITTED, REUSED, RESUMED) and succeeded(self.status, allow_needs_review)
@@ -68,5 +110,10 @@ class RunResult:
         if isinstance(files, list) and files and isinstance(files[0], dict) and files[0].get("id"):
             self.file_id = files[0]["id"]
         if isinstance(run.get("outputs"), list):
-            self.outputs = report_outputs(run["outputs"])
+            self.outputs_at, self.outputs = None, report_outputs(run["outputs"])
+            if self.spool is not None and self.outputs:
+                try:
+                    self.outputs_at, self.outputs = self.spool.put(self.outputs), []
+                except OSError:  # the temporary folder is full: these outputs stay in memory instead
+                    pass
         self.last_seen = seen_at
