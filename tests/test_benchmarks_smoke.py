@@ -127,7 +127,11 @@ def test_startup(bench):
 
 def test_targets_are_reported_not_enforced(bench):
     rows = bench["targets"]
-    assert len(rows) == 11
+    assert len(rows) == 12
     for row in rows:
         assert {"target", "goal", "measured", "met", "at_issue_size"} <= set(row)
         assert row["met"] in (True, False, None)
+    by_name = {row["target"]: row["measured"] for row in rows}
+    pipe = bench["pipeline"]
+    assert by_name["apply client CPU / urllib3 floor (same run)"] == pytest.approx(
+        pipe["apply"]["client_cpu_seconds"] / pipe["floor"]["client_cpu_seconds"], abs=0.002)
