@@ -134,8 +134,12 @@ def check_api_key(api_key: str) -> None:
                              "(hint: check EXTEND_API_KEY or the --api-key-file for stray characters)")
 
 
-def _without_user_info(base_url: str) -> str:
-    """The URL as it may be shown: a `user:password@` part is replaced by `***@`."""
+def _shown_url(base_url: str) -> str:
+    """The URL as it may be shown: a `user:password@` part becomes `***@`, a query `?***` and a
+    fragment `#***` (either may hold a token, e.g. `?key=...`)."""
+    for mark in "?#":
+        head, sep, _ = base_url.partition(mark)
+        base_url = f"{head}{sep}***" if sep else base_url
     scheme, sep, rest = base_url.partition("://")
     if not sep:
         return "***" if "@" in base_url else base_url
@@ -148,7 +152,7 @@ def _without_user_info(base_url: str) -> str:
 def check_base_url(base_url: str) -> str:
     """Allow plain http only to loopback; everything else must be https. Only scheme, host, port
     and path: user-info, a query or a fragment would never be sent, so they are refused."""
-    shown = _without_user_info(base_url)
+    shown = _shown_url(base_url)
     try:
         parts = urlsplit(base_url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range

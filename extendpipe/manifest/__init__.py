@@ -11,19 +11,21 @@ from extendpipe.manifest.build import build_manifest, parse_duration, semantic_p
 from extendpipe.manifest.loader import load_document
 from extendpipe.manifest.model import Inputs, Manifest, Settings, Step
 from extendpipe.manifest.schema import check
+from extendpipe.manifest.secretenv import ManifestEnviron
 from extendpipe.manifest.source import read_bytes
 
 __all__ = ["Inputs", "Manifest", "Settings", "Step", "load_manifest", "parse_duration"]
 
 
 def load_manifest(path, environ=None) -> Manifest:
-    """Load and validate the manifest at `path`; `environ` (default os.environ) feeds `${VAR}`.
+    """Load and validate the manifest at `path`; `environ` (default os.environ) feeds `${VAR}`,
+    except the API key (secretenv).
 
     Raises ManifestError holding every problem found, sorted by line; never another exception type
     for bad input. Problems show the path as it was given.
     """
     shown = os.fspath(path)
-    environ = os.environ if environ is None else environ
+    environ = ManifestEnviron(os.environ if environ is None else environ)
     raw = read_bytes(path, shown)
     doc = load_document(raw, shown, environ)
     problems = list(doc.problems)
