@@ -27,21 +27,26 @@ def category(method: str, path: str) -> str:
     return "GET" if method == "GET" else "WRITE"
 
 
+def _peak(times: list[float], window: float) -> int:
+    peak, j = 0, 0
+    for i, t in enumerate(times):
+        while times[j] < t - window:
+            j += 1
+        peak = max(peak, i - j + 1)
+    return peak
+
+
 def rates(stamped) -> dict:
-    """Per category: requests, span, achieved requests/second, and the most in any 1 s window."""
+    """Per category: requests, span, achieved requests/second, and the most in any 1 s and 3 s window."""
     by_cat: dict[str, list[float]] = {}
     for t, record in stamped:
         by_cat.setdefault(category(record.method, record.path), []).append(t)
     out = {}
     for cat, times in sorted(by_cat.items()):
         span = times[-1] - times[0]
-        peak, j = 0, 0
-        for i, t in enumerate(times):
-            while times[j] < t - 1.0:
-                j += 1
-            peak = max(peak, i - j + 1)
         out[cat] = {"requests": len(times), "seconds": round(span, 2),
-                    "rps": round((len(times) - 1) / span, 1) if span else None, "peak1s": peak}
+                    "rps": round((len(times) - 1) / span, 1) if span else None,
+                    "peak1s": _peak(times, 1.0), "peak3s": _peak(times, 3.0)}
     return out
 
 
@@ -69,8 +74,11 @@ def test_apply_paced_to_the_servers_limits_meets_no_429(tmp_path, arrivals_for):
         print(f"  {cat:<5} {numbers}")
     assert late_429 == [], late_429
     assert Counter(r.status for _, r in stamped)[429] == report["requests"].get("http429", 0)
-    for cat, numbers in measured.items():  # paced evenly: about RPS in any second (arrivals jitter a little)
-        assert numbers["peak1s"] <= RPS + 3, (cat, numbers)
+    # Paced evenly: about RPS a second. Arrivals are stamped by the server, which a loaded machine
+    # stalls now and then (requests sent evenly then arrive together), so the check is over 3 s;
+    # an unpaced client sends a category's requests at several times RPS.
+    for cat, numbers in measured.items():
+        assert numbers["peak3s"] <= 3 * RPS + 4, (cat, numbers)
 
 
 def simulate(limit: RateLimit, server_setting: dict, seconds: float, category_: str, runs: int = 0):
