@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -80,9 +81,10 @@ def check_plan_unchanged(plan: list[PlannedRun], expected: list[dict]) -> None:
     """A saved plan is carried out only as shown: same runs, same actions, same fingerprints."""
     keys = ("step", "path", "action", "fingerprint")
     now = [tuple(row[k] for k in keys) for row in plan_rows(plan)]
-    then = [tuple(row.get(k) for k in keys) for row in expected]
-    if now != then:
-        changed = len({row[:2] for row in set(now) ^ set(then)})
+    then = [tuple(row.get(k) for k in keys) if isinstance(row, dict) else (None,) * len(keys) for row in expected]
+    if Counter(now) != Counter(then):  # the order of the rows does not matter; a repeated row does
+        mismatched = (Counter(now) - Counter(then)) + (Counter(then) - Counter(now))
+        changed = len({row[:2] for row in mismatched})
         raise InputError(f"the saved plan no longer matches: {changed} run(s) differ (files, the manifest or "
                          "the server changed since) (hint: run `extendpipe plan -o` again and review it)")
 

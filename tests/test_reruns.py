@@ -280,7 +280,15 @@ def test_a_saved_plan_is_applied_exactly_or_refused(project, emulator):
     assert creates(emulator) == []
 
     changed.write_bytes(original)
-    result = run_cli(["apply", str(folder / "plan.json"), "--report", str(folder / "r1.json"),
+    for edited_runs, differ in ((saved["runs"] + saved["runs"][:1], 1), (saved["runs"][:4] + ["x"], 3)):
+        (folder / "edited.json").write_text(json.dumps({**saved, "runs": edited_runs}))
+        refused = run_cli(["apply", str(folder / "edited.json"), "--report", str(folder / "r0.json")], env)
+        assert refused.exit_code == 2, refused.stderr
+        assert f"the saved plan no longer matches: {differ} run(s) differ" in refused.stderr
+    assert creates(emulator) == []
+    (folder / "reordered.json").write_text(json.dumps({**saved, "runs": saved["runs"][::-1]}))
+
+    result = run_cli(["apply", str(folder / "reordered.json"), "--report", str(folder / "r1.json"),
                       "--poll-interval", "0.05"], env)
     assert result.exit_code == 0, result.stderr
     report = json.loads((folder / "r1.json").read_text())
