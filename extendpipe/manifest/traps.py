@@ -59,4 +59,25 @@ def yaml_problem(exc, text, shown):
         hint = "check the indentation, or quote a value that contains ': '"
     elif "special characters are not allowed" in what:
         what = "control character in the file"
+    elif "undefined alias" in what:
+        hint = "define the anchor (&name) before its alias (*name), or quote a value that starts with '*'"
+    elif context:
+        hint = _context_hint(context, getattr(exc, "context_mark", None))
     return Problem(shown, line, col, "", f"invalid YAML: {what}", hint)
+
+
+_CLOSERS = {"a flow sequence": ("'['", "with ']', or quote the value"),
+            "a flow mapping": ("'{'", "with '}', or quote the value"),
+            "a quoted scalar": ("quote", "with the same quote")}
+
+
+def _context_hint(context: str, mark) -> str:
+    """What YAML was reading when it failed, and where that began: usually an unclosed bracket or
+    quote, or a line indented out of step with its block."""
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    for what, (opener, fix) in _CLOSERS.items():
+        if context.endswith(what):
+            return f"the {opener}{where} is never closed: close it {fix}"
+    if "block" in context:
+        return f"this line does not line up with the block that starts{where}: check its indentation"
+    return f"{context}{where}: check its indentation and that what it opens is closed"
