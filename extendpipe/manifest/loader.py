@@ -154,7 +154,8 @@ class Builder:
             self.add_text(value, path, node)
             return value
         if id(node) in self.active:
-            self.problem(path, _mark(node), "an alias refers to a value that contains it")
+            self.problem(path, _mark(node), "an alias refers to a value that contains it",
+                         "a value cannot hold itself: copy what it needs, or alias a smaller part")
             return None
         if depth >= MAX_DEPTH:
             self.problem(path, _mark(node), f"nested deeper than {MAX_DEPTH} levels")
