@@ -133,7 +133,8 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
     """Show what apply would do, file by file: submit, reuse, resume, retry. Changes nothing."""
     from extendpipe.apply import plan_manifest
     from extendpipe.manifest import load_manifest
-    from extendpipe.report import write_json_atomic
+    from extendpipe.outfile import write_output
+    from extendpipe.report import encoded_chunks
 
     setup_logging(opts["verbose"])
     manifest = load_manifest(opts["manifest_path"])
@@ -150,7 +151,7 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
            "shard": str(options.shard) if options.shard else None,
            "summary": dict(sorted(counts.items())), "requests": requests, "runs": plan_rows(planned)}
     if out:
-        write_json_atomic(Path(out), doc)
+        write_output(Path(out), encoded_chunks(doc), "plan")
     if as_json:
         click.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:
@@ -205,7 +206,7 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
     options.report_path = (Path(report_path) if report_path
                            else options.state_dir / "reports" / f"{Path(opts['manifest_path']).stem}.json")
     from extendpipe.desired import iter_desired_runs
-    from extendpipe.report import check_writable
+    from extendpipe.outfile import check_writable
 
     for path, what in ((options.report_path, "report"), (junit_path, "JUnit file")):
         if path and Path(path).resolve() == manifest.path:
@@ -252,9 +253,9 @@ def write_ci_outputs(report: dict, junit_path: str | None, environ=None) -> None
     env = os.environ if environ is None else environ
     if junit_path:
         from extendpipe.junit import render_junit
-        from extendpipe.report import write_bytes_atomic
+        from extendpipe.outfile import write_output
 
-        write_bytes_atomic(Path(junit_path), render_junit(report))
+        write_output(Path(junit_path), render_junit(report), "JUnit file")
     summary_file = env.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         from extendpipe.markdown import render_step_summary

@@ -50,7 +50,8 @@ def show(path) -> int:
 def merge(paths, out, partial) -> int:
     """Merge shard reports (apply --shard I/N) into one, as an unsharded apply would have written it."""
     from extendpipe.merge import merge_reports
-    from extendpipe.report import check_writable, write_report
+    from extendpipe.outfile import check_writable
+    from extendpipe.report import write_report
 
     check_writable(Path(out), "merged report")
     merged = merge_reports([(p, read_report(p)) for p in paths], partial=partial)

@@ -68,10 +68,10 @@ class LockFile:
         self.versions = {}
 
     def write(self) -> None:
-        from extendpipe.report import write_json_atomic
+        from extendpipe.report import write_json
 
         if not self.versions:
             self.path.unlink(missing_ok=True)
             return
-        write_json_atomic(self.path, {"lockVersion": LOCK_VERSION, "pipeline": self.pipeline,
-                                      "steps": dict(sorted(self.versions.items()))})
+        write_json(self.path, {"lockVersion": LOCK_VERSION, "pipeline": self.pipeline,
+                               "steps": dict(sorted(self.versions.items()))})

@@ -1,4 +1,4 @@
-"""The apply report: build it from run results, validate it against its schema, write it atomically.
+"""The apply report: build it from run results, validate it against its schema, write it.
 
 The report is deterministic: runs sorted by step (manifest order) then path, keys sorted, so the
 same inputs give the same report except for timestamps, durations and new run ids.
@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from extendpipe import __version__
-from extendpipe.errors import InputError
+from extendpipe.outfile import write_bytes, write_output
 from extendpipe.results import RunResult
 from extendpipe.schemafiles import load_schema
 
@@ -160,32 +159,6 @@ def validate_report(report: dict) -> None:
             _check(run_validator, row, f"runs/{index}")
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_bytes_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over the target. `data` may
-    come in chunks, so a large document is never held whole as one string."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in ((data,) if isinstance(data, bytes) else data):
-                fh.write(chunk)
-            fh.flush()
-            os.fchmod(fh.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def document_chunks(document, check_item: Callable[[str, int, object], None] | None = None) -> Iterator[str]:
     """JSON with its top level indented and each item of a top-level list on one line of its own,
     in chunks of about a line.
@@ -217,28 +190,19 @@ def dumps_document(document) -> str:
     return "".join(document_chunks(document))
 
 
-def write_json_atomic(path: Path, document) -> None:
-    write_bytes_atomic(path, (chunk.encode("utf-8") for chunk in document_chunks(document)))
+def encoded_chunks(document, check_item: Callable[[str, int, object], None] | None = None) -> Iterator[bytes]:
+    return (chunk.encode("utf-8") for chunk in document_chunks(document, check_item))
 
 
-def check_writable(path: Path, what: str) -> None:
-    """Fail before any request when an output file cannot be written (its folder is made if missing)."""
-    path = Path(path)
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(21, "is a folder")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".check", dir=path.parent)
-        os.close(fd)
-        os.unlink(tmp)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write the {what} there: {exc.strerror or exc} "
-                         f"(hint: choose another path)") from None
+def write_json(path: Path, document) -> None:
+    """The document as `document_chunks` lays it out, written by `outfile.write_bytes` (raises OSError)."""
+    write_bytes(path, encoded_chunks(document))
 
 
 def write_report(path: Path, report: dict) -> None:
     """Validate and write in one pass over the runs: each is checked as it is written, and a run
-    that does not match the schema leaves no file behind (the write is atomic)."""
+    that does not match the schema leaves no file behind (the write is atomic; a FIFO or a device,
+    written as a stream, has had the runs before it)."""
     validator, run_validator = _validators()
     _check(validator, {**report, "runs": []}, "")
 
@@ -246,8 +210,5 @@ def write_report(path: Path, report: dict) -> None:
         if key == "runs":
             _check(run_validator, item, f"runs/{index}")
 
-    try:
-        write_bytes_atomic(path, (chunk.encode("utf-8") for chunk in document_chunks(report, checked)))
-    except OSError as exc:
-        raise InputError(f"{path}: could not write the report: {exc.strerror or exc} (hint: the runs are "
-                         "recorded in the ledger; rerun with another --report to get the report)") from None
+    write_output(path, encoded_chunks(report, checked), "report",
+                 hint="the runs are recorded in the ledger; rerun with another --report to get the report")
