@@ -133,13 +133,17 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
     """Show what apply would do, file by file: submit, reuse, resume, retry. Changes nothing."""
     from extendpipe.apply import plan_manifest
     from extendpipe.manifest import load_manifest
-    from extendpipe.outfile import write_output
+    from extendpipe.outfile import check_writable, write_output
     from extendpipe.report import encoded_chunks
 
     setup_logging(opts["verbose"])
     manifest = load_manifest(opts["manifest_path"])
     target = target_from_options(opts)
     options = _options(manifest, opts)
+    if out:
+        if Path(out).resolve() == manifest.path:
+            raise InputError(f"{out}: that is the manifest (hint: write the plan somewhere else)")
+        check_writable(Path(out), "plan")
     options.rate_limit = _rate_limit(opts, target, manifest)
     with interrupt_handling(), StateLock(options.state_dir, "plan"), connected(target, options.state_dir) as live:
         planned, requests = plan_manifest(manifest, live, options)
