@@ -103,13 +103,15 @@ class _Resolver:
 
     def resolve(self) -> list:
         inputs = self.step.inputs
-        kept, dropped, outside, results = {}, {}, {}, set()
+        kept, dropped, outside, undecodable, results = {}, {}, {}, {}, set()
         groups = {}  # walk root -> [(include index, regex)]
         depths = {}  # walk root -> deepest level any of its patterns needs (None: any depth)
 
         def take(j, rel, real):
             if self.excluded(rel):
                 dropped[j] = dropped.get(j, 0) + 1
+            elif not _is_utf8(rel):
+                undecodable.setdefault(j, []).append(rel)
             elif not self.allow_outside and self.outside(rel, real):
                 outside.setdefault(j, []).append(rel)
             else:
@@ -152,7 +154,12 @@ class _Resolver:
         for j, pattern in enumerate(inputs.include):
             if any(p.json_path.endswith(f".include[{j}]") for p in self.problems):
                 continue
-            if j in outside:
+            if j in undecodable:
+                first, more = undecodable[j][0], len(undecodable[j]) - 1
+                extra, them = (f" and {more} more", "them") if more else ("", "it")
+                self.problem(j, f"pattern {pattern!r} matches a name that is not valid UTF-8: "
+                             f"'{_escaped(first)}'{extra}", f"rename {them} to UTF-8, or exclude {them}")
+            elif j in outside:
                 first, more = outside[j][0], len(outside[j]) - 1
                 extra = f" and {more} more" if more else ""
                 self.problem(j, f"pattern {pattern!r} matches files outside {self.folder}: {first}{extra}",
@@ -168,6 +175,22 @@ class _Resolver:
         if self.problems:
             raise ManifestError(self.problems)
         return sorted(results)
+
+
+def _is_utf8(rel):
+    """Whether a path from the file system is text: a name that is not UTF-8 comes back with surrogates."""
+    if rel.isascii():
+        return True
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escaped(rel):
+    """A path that is not UTF-8 as printable text: each byte that is not UTF-8 as \\xNN."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
 def _count(n):

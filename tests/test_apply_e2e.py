@@ -173,6 +173,22 @@ def test_glob_matching_nothing_exits_2_and_sends_nothing(tmp_path, emulator, rem
     assert not (tmp_path / "r.json").exists()
 
 
+def test_a_file_name_that_is_not_utf8_exits_2_in_validate_plan_and_apply_and_sends_nothing(
+        tmp_path, emulator, remote_env):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("Invoice number: 1\n")
+    (tmp_path / "docs" / __import__("os").fsdecode(b"lat\xe9.txt")).write_text("Invoice number: 2\n")
+    manifest = write_manifest(tmp_path, MANIFEST)
+    message = (f"{manifest}:12:17: steps[0].inputs.include[0]: pattern 'docs/*' matches a name that is not valid "
+               "UTF-8: 'docs/lat\\xe9.txt' (hint: rename it to UTF-8, or exclude it)")
+    for command in (["validate"], ["plan"], ["apply", "--report", str(tmp_path / "r.json")]):
+        result = invoke([command[0], str(manifest), *command[1:]], env=remote_env)
+        assert result.exit_code == 2, result.stderr
+        assert message in result.stderr.splitlines(), result.stderr
+    assert len(emulator.requests) == 0
+    assert not (tmp_path / "r.json").exists()
+
+
 @pytest.mark.skipif(not SHARED_INVOICES.is_dir(), reason="../shared/data/invoices is not beside the repo")
 def test_real_invoices_all_processed(tmp_path, emulator, remote_env):
     docs = tmp_path / "docs"
