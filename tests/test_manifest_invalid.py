@@ -15,7 +15,7 @@ from extendpipe.validate import validate_paths
 
 INVALID = Path(__file__).parent / "manifests" / "invalid"
 CASES = sorted(p.stem for p in INVALID.glob("*.yaml"))
-ENVIRON = {"PRESENT": "here"}
+ENVIRON = {"PRESENT": "here", "LATIN1": "caf\udce9"}  # bytes that are not UTF-8, as os.environ holds them
 
 
 def _not_utf8_name(folder):

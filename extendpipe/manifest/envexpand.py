@@ -17,6 +17,17 @@ class ExpandError(ValueError):
         self.hint = hint
 
 
+def _is_text(value: str) -> bool:
+    """False for a value with bytes that are not UTF-8 (os.environ keeps them as surrogates)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def expand(text: str, environ) -> str:
     """Return `text` with every reference replaced; raise ExpandError on the first bad or missing one.
 
@@ -39,6 +50,8 @@ def expand(text: str, environ) -> str:
                 "write ${NAME} or ${NAME:-default}, or '$$' for a literal '$'",
             )
         value = environ.get(name)
+        if value and not _is_text(value):
+            raise ExpandError(f"environment variable '{name}' is not valid UTF-8", "set it to UTF-8 text")
         if sep:
             return value if value else default
         if value is None:

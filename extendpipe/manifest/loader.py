@@ -15,7 +15,7 @@ from extendpipe.errors import ManifestError, Problem
 from extendpipe.manifest.envexpand import ExpandError, expand
 from extendpipe.manifest.jsonpath import format_path
 from extendpipe.manifest.source import MAX_BYTES, decode
-from extendpipe.manifest.traps import number_trap, yaml_problem
+from extendpipe.manifest.traps import number_trap, surrogate_trap, yaml_problem
 
 MAX_VALUES = 100_000
 MAX_TEXT = MAX_BYTES  # characters of text after expanding aliases: no more than the largest file holds
@@ -184,6 +184,10 @@ class Builder:
             key = key_node.value
             self.add_text(key, path, key_node)
             line, col = _mark(key_node)
+            trap = surrogate_trap(key)
+            if trap:
+                self.problem(path + (key,), (line, col), *trap)
+                continue
             if key in seen:
                 self.problem(path + (key,), (line, col), f"duplicate key '{key}' (first at line {seen[key]})",
                              "remove one of them")
@@ -263,6 +267,11 @@ class Builder:
                 return node.value
             if plain and text != node.value:
                 tag = self.loader.resolve(yaml.ScalarNode, text, (True, False))
+        if tag == STR:
+            trap = surrogate_trap(text)
+            if trap:
+                self.problem(path, _mark(node), *trap)
+                return text
         if tag not in (STR, TIMESTAMP) and tag not in ManifestLoader._SCALARS:
             self.problem(path, _mark(node), f"unsupported YAML tag '{_short(tag)}'", "remove the tag")
             return text

@@ -39,6 +39,27 @@ def number_trap(path, text, value):
     return None
 
 
+def surrogate_trap(text):
+    """(message, hint) when text holds a UTF-16 surrogate (a YAML escape such as "\\ud83d"), else None.
+
+    A surrogate is no character: it cannot be sent as UTF-8, so it must not reach a run's metadata.
+    """
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError as exc:
+        start = exc.start
+    high, low = ord(text[start]), ord(text[start + 1]) if start + 1 < len(text) else 0
+    if 0xD800 <= high <= 0xDBFF and 0xDC00 <= low <= 0xDFFF:
+        code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+        return (f"'\\u{high:04x}\\u{low:04x}' is a UTF-16 surrogate pair, not a character",
+                f"write the character itself, or one escape: \\U{code:08X}")
+    return (f"'\\u{high:04x}' is a UTF-16 surrogate, not a character",
+            "write the character itself, or escape it as \\U and 8 hex digits")
+
+
 def yaml_problem(exc, text, shown):
     """A YAML error as one Problem at its line and column, worded for a person."""
     mark = getattr(exc, "problem_mark", None)
