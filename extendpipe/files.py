@@ -25,6 +25,7 @@ from extendpipe.manifest.globs import MAGIC as _MAGIC
 from extendpipe.manifest.globs import compile_glob, glob_error
 from extendpipe.manifest.globs import split as _split
 from extendpipe.manifest.jsonpath import format_path
+from extendpipe.manifest.source import escaped, is_utf8
 
 __all__ = ["compile_glob", "glob_error", "iter_step_files", "sha256_file"]
 
@@ -110,7 +111,7 @@ class _Resolver:
         def take(j, rel, real):
             if self.excluded(rel):
                 dropped[j] = dropped.get(j, 0) + 1
-            elif not _is_utf8(rel):
+            elif not is_utf8(rel):
                 undecodable.setdefault(j, []).append(rel)
             elif not self.allow_outside and self.outside(rel, real):
                 outside.setdefault(j, []).append(rel)
@@ -158,7 +159,7 @@ class _Resolver:
                 first, more = undecodable[j][0], len(undecodable[j]) - 1
                 extra, them = (f" and {more} more", "them") if more else ("", "it")
                 self.problem(j, f"pattern {pattern!r} matches a name that is not valid UTF-8: "
-                             f"'{_escaped(first)}'{extra}", f"rename {them} to UTF-8, or exclude {them}")
+                             f"'{escaped(first)}'{extra}", f"rename {them} to UTF-8, or exclude {them}")
             elif j in outside:
                 first, more = outside[j][0], len(outside[j]) - 1
                 extra = f" and {more} more" if more else ""
@@ -175,22 +176,6 @@ class _Resolver:
         if self.problems:
             raise ManifestError(self.problems)
         return sorted(results)
-
-
-def _is_utf8(rel):
-    """Whether a path from the file system is text: a name that is not UTF-8 comes back with surrogates."""
-    if rel.isascii():
-        return True
-    try:
-        rel.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _escaped(rel):
-    """A path that is not UTF-8 as printable text: each byte that is not UTF-8 as \\xNN."""
-    return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
 def _count(n):

@@ -227,6 +227,20 @@ def test_folder_is_not_a_manifest(tmp_path):
     assert messages(tmp_path) == [f"{tmp_path}: (root): is a folder, not a manifest file"]
 
 
+def test_a_manifest_path_that_is_not_utf8_is_refused_before_anything_runs(tmp_path, monkeypatch):
+    try:
+        folder = tmp_path / os.fsdecode(b"caf\xe9")
+        folder.mkdir()
+    except (OSError, UnicodeError):  # pragma: no cover - a file system that only takes Unicode names
+        pytest.skip("this file system only takes Unicode names")
+    path = write(folder, minimal())
+    assert messages(path) == [f"{tmp_path}/caf\\xe9/m.yaml: (root): the manifest's path {tmp_path}/caf\\xe9/m.yaml "
+                              "is not valid UTF-8 (hint: rename it, or the folders it is in, to UTF-8)"]
+    monkeypatch.chdir(folder)  # the report records the absolute path too
+    assert messages("m.yaml") == [f"m.yaml: (root): the manifest's path {tmp_path}/caf\\xe9/m.yaml is not valid "
+                                  "UTF-8 (hint: rename it, or the folders it is in, to UTF-8)"]
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_file(tmp_path):
     path = write(tmp_path, minimal())

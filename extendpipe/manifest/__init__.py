@@ -6,13 +6,13 @@ import hashlib
 import os
 from pathlib import Path
 
-from extendpipe.errors import ManifestError
+from extendpipe.errors import ManifestError, Problem
 from extendpipe.manifest.build import build_manifest, parse_duration, semantic_problems
 from extendpipe.manifest.loader import load_document
 from extendpipe.manifest.model import Inputs, Manifest, Settings, Step
 from extendpipe.manifest.schema import check
 from extendpipe.manifest.secretenv import ManifestEnviron
-from extendpipe.manifest.source import read_bytes
+from extendpipe.manifest.source import escaped, is_utf8, read_bytes
 
 __all__ = ["Inputs", "Manifest", "Settings", "Step", "load_manifest", "parse_duration"]
 
@@ -26,6 +26,10 @@ def load_manifest(path, environ=None) -> Manifest:
     """
     shown = os.fspath(path)
     environ = ManifestEnviron(os.environ if environ is None else environ)
+    absolute = Path(os.path.abspath(path))
+    if not is_utf8(str(absolute)):  # the report records it: refused before anything runs
+        raise ManifestError([Problem(escaped(shown), None, None, "", f"the manifest's path {escaped(str(absolute))}"
+                                     " is not valid UTF-8", "rename it, or the folders it is in, to UTF-8")])
     raw = read_bytes(path, shown)
     doc = load_document(raw, shown, environ)
     problems = list(doc.problems)
@@ -34,6 +38,5 @@ def load_manifest(path, environ=None) -> Manifest:
         problems += semantic_problems(doc.data, doc, shown)
     if problems:
         raise ManifestError(problems)
-    absolute = Path(os.path.abspath(path))
     return build_manifest(doc.data, doc, path=absolute, sha256=hashlib.sha256(raw).hexdigest(),
                           base_dir=absolute.parent, shown=shown)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from extendpipe.manifest.source import is_utf8
+
 _TOKEN = re.compile(r"\$(?:(\$)|\{([^}]*)\}|(\{))")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -15,17 +17,6 @@ class ExpandError(ValueError):
         super().__init__(message, hint)
         self.message = message
         self.hint = hint
-
-
-def _is_text(value: str) -> bool:
-    """False for a value with bytes that are not UTF-8 (os.environ keeps them as surrogates)."""
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def expand(text: str, environ) -> str:
@@ -50,7 +41,7 @@ def expand(text: str, environ) -> str:
                 "write ${NAME} or ${NAME:-default}, or '$$' for a literal '$'",
             )
         value = environ.get(name)
-        if value and not _is_text(value):
+        if value and not is_utf8(value):  # os.environ keeps bytes that are not UTF-8 as surrogates
             raise ExpandError(f"environment variable '{name}' is not valid UTF-8", "set it to UTF-8 text")
         if sep:
             return value if value else default

@@ -1,4 +1,8 @@
-"""The manifest file's bytes and text: refuse what cannot be a manifest before YAML sees it."""
+"""The manifest file's bytes and text: refuse what cannot be a manifest before YAML sees it.
+
+Also whether text from outside the file (file names, the environment) is UTF-8, which is all a
+request or a report can carry.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +48,22 @@ def read_bytes(path, shown):
         raise ManifestError([Problem(shown, None, None, "", "file is larger than 10 MB",
                                      "a manifest lists globs, not data; keep it small")])
     return raw
+
+
+def is_utf8(text: str) -> bool:
+    """False for text holding surrogates: bytes that are not UTF-8 in a name or the environment."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def escaped(path: str) -> str:
+    """A path or value from the system as printable text: each byte that is not UTF-8 as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def decode(raw, shown):

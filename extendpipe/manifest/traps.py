@@ -6,6 +6,7 @@ import math
 
 from extendpipe.errors import Problem
 from extendpipe.manifest.jsonpath import quote_hint
+from extendpipe.manifest.source import is_utf8
 
 _BASES = {"0x": "hexadecimal", "0b": "binary"}  # YAML 1.1 reads '0o17' as text; the schema says so
 
@@ -44,13 +45,9 @@ def surrogate_trap(text):
 
     A surrogate is no character: it cannot be sent as UTF-8, so it must not reach a run's metadata.
     """
-    if text.isascii():
+    if is_utf8(text):
         return None
-    try:
-        text.encode("utf-8")
-        return None
-    except UnicodeEncodeError as exc:
-        start = exc.start
+    start = next(i for i, char in enumerate(text) if 0xD800 <= ord(char) <= 0xDFFF)
     high, low = ord(text[start]), ord(text[start + 1]) if start + 1 < len(text) else 0
     if 0xD800 <= high <= 0xDBFF and 0xDC00 <= low <= 0xDFFF:
         code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
