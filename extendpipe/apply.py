@@ -32,6 +32,7 @@ from extendpipe.plan import PlannedRun, Shard, make_plan
 from extendpipe.reconcile import Reconciler
 from extendpipe.report import build_report, write_report
 from extendpipe.results import OutputSpool, RunResult
+from extendpipe.statedir import own_paths
 from extendpipe.target import EMBEDDED, Target, client_for
 from extendpipe.timestamps import utc_now
 
@@ -106,9 +107,15 @@ def _plan(manifest, desired, journal, reconciler, options) -> list[PlannedRun]:
                      shard=options.shard)
 
 
+def desired_runs(manifest: Manifest, options: ApplyOptions) -> list:
+    """Every desired run; the state folder and the lock file are never inputs (ManifestError on a bad glob)."""
+    return list(iter_desired_runs(manifest, allow_outside=options.allow_outside,
+                                  reserved=own_paths(manifest, options.state_dir)))
+
+
 def plan_manifest(manifest: Manifest, target: Target, options: ApplyOptions) -> tuple[list[PlannedRun], dict]:
     """What apply would do, run by run, and the requests it cost (the server is only read)."""
-    desired = list(iter_desired_runs(manifest, allow_outside=options.allow_outside))
+    desired = desired_runs(manifest, options)
     journal = Ledger(options.state_dir, ledger_key(target)).load()
     with _client(target, options) as client:
         reconciler = Reconciler(client)
@@ -132,7 +139,7 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
     Globs are resolved (and may raise ManifestError) before any request is sent.
     """
     if desired is None:
-        desired = list(iter_desired_runs(manifest, allow_outside=options.allow_outside))
+        desired = desired_runs(manifest, options)
     lock = options.lock
     if lock is not None and options.locked and lock.missing(manifest.steps):
         raise InputError(f"{lock.path}: no locked version for step(s) {', '.join(lock.missing(manifest.steps))} "

@@ -20,7 +20,6 @@ import click
 from extendpipe import __version__
 from extendpipe.cli_apply import apply, lock, plan
 from extendpipe.cli_common import (
-    DEFAULT_STATE_DIR,
     DURATION_OR_ZERO,
     interrupt_handling,
 )
@@ -28,6 +27,7 @@ from extendpipe.cli_report import report
 from extendpipe.cli_runs import runs
 from extendpipe.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ExtendpipeError, InputError, ManifestError
 from extendpipe.output import echo_err, printable
+from extendpipe.statedir import DEFAULT_STATE_DIR
 
 
 class ExtendpipeGroup(click.Group):

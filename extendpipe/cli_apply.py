@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import click
 
 from extendpipe.cli_common import (
-    DEFAULT_STATE_DIR,
     DURATION,
     connected,
     interrupt_handling,
@@ -25,6 +24,7 @@ from extendpipe.constants import PROCESSED
 from extendpipe.errors import InputError
 from extendpipe.lockfile import LockFile
 from extendpipe.output import echo_err, summary_lines
+from extendpipe.statedir import state_dir_for
 from extendpipe.statelock import StateLock
 from extendpipe.target import EMBEDDED
 
@@ -99,7 +99,7 @@ def _options(manifest, opts: dict, **extra):
     from extendpipe.apply import ApplyOptions
 
     s = manifest.settings
-    state = Path(opts["state_dir"]) if opts["state_dir"] else manifest.base_dir / DEFAULT_STATE_DIR
+    state = state_dir_for(manifest, opts["state_dir"])
     allow_review = opts["allow_needs_review"]
     return ApplyOptions(
         state_dir=state, force=opts["force"], retry_failed=opts["retry_failed"], reconcile=not opts["no_reconcile"],
@@ -209,7 +209,7 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
     options.expected_plan = saved["runs"] if saved is not None else None
     options.report_path = (Path(report_path) if report_path
                            else options.state_dir / "reports" / f"{Path(opts['manifest_path']).stem}.json")
-    from extendpipe.desired import iter_desired_runs
+    from extendpipe.apply import desired_runs
     from extendpipe.outfile import check_writable
 
     for path, what in ((options.report_path, "report"), (junit_path, "JUnit file")):
@@ -218,7 +218,7 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
         if path:
             check_writable(Path(path), what)
     # Resolve every glob before anything starts, so a bad pattern costs no emulator and no request.
-    desired = list(iter_desired_runs(manifest, allow_outside=options.allow_outside))
+    desired = desired_runs(manifest, options)
 
     from extendpipe.progress import Progress
 

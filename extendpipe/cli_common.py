@@ -19,8 +19,6 @@ from extendpipe.errors import InputError
 from extendpipe.output import echo_err
 from extendpipe.target import EMBEDDED, Target, resolve_target
 
-DEFAULT_STATE_DIR = ".extendpipe"
-
 
 class Duration(click.ParamType):
     name = "duration"

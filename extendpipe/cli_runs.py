@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 
-from extendpipe.cli_common import DEFAULT_STATE_DIR, connected, setup_logging, target_from_options, target_options
+from extendpipe.cli_common import connected, setup_logging, target_from_options, target_options
 from extendpipe.constants import ALL_STATUSES, MAX_PAGE_SIZE
 from extendpipe.errors import EXIT_RUNS_FAILED, ApiError, InputError
 from extendpipe.output import echo_err, printable
+from extendpipe.statedir import DEFAULT_STATE_DIR
 from extendpipe.target import EMBEDDED, client_for
 
 # The server's "no" about the run asked for (not found, cannot be cancelled): the command ran and

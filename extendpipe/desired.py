@@ -53,17 +53,18 @@ def fingerprint(step: Step, content_sha256: str, path: str) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(doc).encode()).hexdigest()
 
 
-def iter_desired_runs(manifest: Manifest, allow_outside: bool = False) -> Iterator[DesiredRun]:
+def iter_desired_runs(manifest: Manifest, allow_outside: bool = False, reserved=()) -> Iterator[DesiredRun]:
     """Every desired run of the manifest, step by step, paths sorted.
 
     Every step's globs are resolved first, so that one ManifestError reports the problems of all
-    steps before anything is yielded (and so before any request is sent).
+    steps before anything is yielded (and so before any request is sent). `reserved`: extendpipe's
+    own paths (the state folder, the lock file), never inputs (see extendpipe.files).
     """
     files: list[list[str]] = []
     problems = []
     for step in manifest.steps:
         try:
-            files.append(iter_step_files(manifest, step, allow_outside=allow_outside))
+            files.append(iter_step_files(manifest, step, allow_outside=allow_outside, reserved=reserved))
         except ManifestError as exc:
             problems.extend(exc.problems)
             files.append([])

@@ -11,7 +11,8 @@ load_manifest reports a bad pattern with its line and column):
 Matching is case-sensitive everywhere. Names starting with a dot are skipped below the literal start of
 a pattern unless `include_hidden`. Each include root is walked once with
 os.scandir, following folder symlinks without looping. An exclude pattern that matches a folder
-excludes everything under it.
+excludes everything under it. extendpipe's own files (the state folder, the lock file: `reserved`) are
+never inputs, and a matched name that is not UTF-8 is a problem (it could not be sent or reported).
 """
 
 from __future__ import annotations
@@ -45,9 +46,13 @@ def sha256_file(path) -> tuple[str, int]:
 class _Resolver:
     """Resolves one step's globs under a base folder, collecting problems instead of raising early."""
 
-    def __init__(self, manifest, step, allow_outside):
+    def __init__(self, manifest, step, allow_outside, reserved=()):
         self.base = os.path.abspath(manifest.base_dir)
         self.real_base = os.path.realpath(self.base)
+        # extendpipe's own paths, as written and with links resolved: each, and everything under it
+        own = {os.path.abspath(p) for p in reserved} | {os.path.realpath(p) for p in reserved}
+        self.own_paths = frozenset(own)
+        self.own_prefixes = tuple(p.rstrip(os.sep) + os.sep for p in own)
         self.step = step
         self.allow_outside = allow_outside
         self.shown = manifest.display_path or str(manifest.path)
@@ -65,6 +70,14 @@ class _Resolver:
                 self.problem(j, *error, field="exclude")
             elif _split(pattern)[1]:
                 self.excludes.append(compile_glob(_split(pattern)[1], prefix_dirs=True))
+
+    def own(self, rel, real):
+        """Whether a match is extendpipe's own (its state folder or the lock file): never an input."""
+        if not self.own_paths:
+            return False
+        path = os.path.normpath(os.path.join(self.base, rel))
+        return (path in self.own_paths or real in self.own_paths
+                or path.startswith(self.own_prefixes) or real.startswith(self.own_prefixes))
 
     def excluded(self, rel):
         return any(regex.match(rel) for regex in self.excludes)
@@ -104,12 +117,14 @@ class _Resolver:
 
     def resolve(self) -> list:
         inputs = self.step.inputs
-        kept, dropped, outside, undecodable, results = {}, {}, {}, {}, set()
+        kept, dropped, owned, outside, undecodable, results = {}, {}, {}, {}, {}, set()
         groups = {}  # walk root -> [(include index, regex)]
         depths = {}  # walk root -> deepest level any of its patterns needs (None: any depth)
 
         def take(j, rel, real):
-            if self.excluded(rel):
+            if self.own(rel, real):
+                owned[j] = owned.get(j, 0) + 1
+            elif self.excluded(rel):
                 dropped[j] = dropped.get(j, 0) + 1
             elif not is_utf8(rel):
                 undecodable.setdefault(j, []).append(rel)
@@ -165,6 +180,10 @@ class _Resolver:
                 extra = f" and {more} more" if more else ""
                 self.problem(j, f"pattern {pattern!r} matches files outside {self.folder}: {first}{extra}",
                              "keep inputs under the manifest's folder, or pass --allow-outside")
+            elif not kept.get(j) and owned.get(j) and not dropped.get(j):
+                self.problem(j, f"pattern {pattern!r} matched {_count(owned[j])} under {self.folder}, all "
+                             "extendpipe's own", "the state folder and the manifest's lock file are never inputs; "
+                             "point the pattern at your documents")
             elif not kept.get(j) and dropped.get(j):
                 self.problem(j, f"pattern {pattern!r} matched {_count(dropped[j])} under {self.folder}, "
                              "all excluded", "check the step's 'exclude' patterns")
@@ -220,10 +239,13 @@ def _walk(root, max_depth, include_hidden):
         stack.extend(reversed(subfolders))
 
 
-def iter_step_files(manifest, step, *, allow_outside=False) -> list:
+def iter_step_files(manifest, step, *, allow_outside=False, reserved=()) -> list:
     """The step's input files: POSIX paths relative to manifest.base_dir, sorted and deduplicated.
 
+    `reserved` names extendpipe's own paths (extendpipe.statedir.own_paths: the state folder, the lock
+    file); they, and everything in a reserved folder, are never inputs, whatever the globs say.
     Raises ManifestError with a problem per include pattern that matched nothing, matched only
-    excluded files, or matched files outside the manifest's folder (unless allow_outside).
+    excluded files or extendpipe's own, matched files outside the manifest's folder (unless
+    allow_outside), or matched a name that is not UTF-8.
     """
-    return _Resolver(manifest, step, allow_outside).resolve()
+    return _Resolver(manifest, step, allow_outside, reserved).resolve()

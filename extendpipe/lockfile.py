@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extendpipe.errors import InputError
+from extendpipe.statedir import lock_path
 
 LOCK_VERSION = 1
 
@@ -32,7 +33,7 @@ class LockFile:
 
     @classmethod
     def for_manifest(cls, manifest) -> LockFile:
-        path = manifest.path.with_suffix(".lock")
+        path = lock_path(manifest)
         lock = cls(path, manifest.name)
         if not path.exists():
             return lock

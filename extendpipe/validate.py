@@ -10,6 +10,7 @@ from pathlib import Path
 from extendpipe.errors import ManifestError, Problem
 from extendpipe.files import iter_step_files
 from extendpipe.manifest import load_manifest
+from extendpipe.statedir import own_paths
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -71,7 +72,8 @@ def validate_one(shown, environ=None, allow_outside=False) -> FileResult:
     result.step_count = len(manifest.steps)
     for step in manifest.steps:
         try:
-            result.file_count += len(iter_step_files(manifest, step, allow_outside=allow_outside))
+            result.file_count += len(iter_step_files(manifest, step, allow_outside=allow_outside,
+                                                     reserved=own_paths(manifest)))
             result.file_count += len(step.inputs.raw_texts)  # each raw text is one run too
         except ManifestError as exc:
             result.problems.extend(exc.problems)

@@ -10,6 +10,7 @@ import pytest
 from extendpipe.errors import ManifestError
 from extendpipe.files import compile_glob, iter_step_files, sha256_file
 from extendpipe.manifest import load_manifest
+from extendpipe.statedir import own_paths
 
 
 def make_tree(root, paths):
@@ -95,6 +96,44 @@ def test_only_regular_files(tmp_path):
     if hasattr(os, "mkfifo"):
         os.mkfifo(tmp_path / "pipelines" / "a" / "fifo.pdf")
     assert files(tmp_path, ["a/*.pdf"]) == ["a/x.pdf"]
+
+
+def test_the_state_folder_and_the_lock_file_are_never_inputs(tmp_path, monkeypatch):
+    base = tmp_path / "pipelines"
+    make_tree(base, ["docs/a.pdf", ".extendpipe/ledger.jsonl", ".extendpipe/emulator.sqlite3-wal",
+                     ".extendpipe/reports/m.json", "state/apply.lock", "m.lock", "other.lock"])
+    manifest, step = manifest_with(tmp_path, ["**/*"], exclude=["*.yaml"], hidden=True)
+    assert iter_step_files(manifest, step) == [  # nothing reserved: what the globs say
+        ".extendpipe/emulator.sqlite3-wal", ".extendpipe/ledger.jsonl", ".extendpipe/reports/m.json",
+        "docs/a.pdf", "m.lock", "other.lock", "state/apply.lock"]
+    assert iter_step_files(manifest, step, reserved=own_paths(manifest)) == [
+        "docs/a.pdf", "other.lock", "state/apply.lock"]
+    # --state-dir elsewhere (given relative to the working folder): it is reserved, and so is .extendpipe/
+    monkeypatch.chdir(tmp_path)
+    assert iter_step_files(manifest, step, reserved=own_paths(manifest, "pipelines/state")) == [
+        "docs/a.pdf", "other.lock"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_the_state_folder_is_not_an_input_through_a_link_either(tmp_path):
+    base = tmp_path / "pipelines"
+    make_tree(base, ["docs/a.pdf", ".extendpipe/ledger.jsonl"])
+    os.symlink(base / ".extendpipe", base / "docs" / "state")
+    os.symlink(base / "m.lock", base / "docs" / "lock")
+    manifest, step = manifest_with(tmp_path, ["docs/**"])
+    (base / "m.lock").write_text("{}")
+    assert iter_step_files(manifest, step, reserved=own_paths(manifest)) == ["docs/a.pdf"]
+
+
+def test_a_pattern_matching_only_extendpipes_own_files_says_so(tmp_path):
+    make_tree(tmp_path / "pipelines", ["docs/a.pdf", ".extendpipe/ledger.jsonl", "m.lock"])
+    manifest, step = manifest_with(tmp_path, [".extendpipe/*", "m.lock", "docs/*"], hidden=True)
+    with pytest.raises(ManifestError) as caught:
+        iter_step_files(manifest, step, reserved=own_paths(manifest))
+    assert [p.format().split(": ", 2)[2] for p in caught.value.problems] == [
+        f"pattern '{p}' matched 1 file under {tmp_path}/pipelines/, all extendpipe's own (hint: the state folder "
+        "and the manifest's lock file are never inputs; point the pattern at your documents)"
+        for p in (".extendpipe/*", "m.lock")]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")

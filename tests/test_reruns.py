@@ -295,3 +295,30 @@ def test_a_saved_plan_is_applied_exactly_or_refused(project, emulator):
     assert [(r["step"], r["path"], r["fingerprint"]) for r in report["runs"]] == [
         (r["step"], r["path"], r["fingerprint"]) for r in saved["runs"]]
     assert len(creates(emulator)) == 6
+
+
+def test_the_state_folder_and_the_lock_file_are_never_inputs_so_the_plan_settles(tmp_path):
+    """The embedded emulator's store (and its -wal/-shm), the ledger, apply.lock, the report and the
+    manifest's lock file all appear beside the manifest; `**/*` with hidden names must not take them."""
+    (tmp_path / "docs").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / "docs" / f"{name}.txt").write_text(f"Invoice number: {name}-1\nTotal: 10.00 EUR\n")
+    (tmp_path / "pipeline.yaml").write_text(
+        "version: 1\nname: everything\nsteps:\n  - name: all\n    workflow: workflow_all\n    inputs:\n"
+        '      include: ["**/*"]\n      exclude: ["*.yaml"]\n      include_hidden: true\n')
+    manifest = str(tmp_path / "pipeline.yaml")
+    result = run_cli(["apply", manifest, "--poll-interval", "0.05"], {})
+    assert result.exit_code == 0, result.stderr
+    report = json.loads((tmp_path / ".extendpipe" / "reports" / "pipeline.json").read_text())
+    assert [r["path"] for r in report["runs"]] == ["docs/a.txt", "docs/b.txt"]
+    assert (tmp_path / "pipeline.lock").is_file() and (tmp_path / ".extendpipe" / "emulator.sqlite3").is_file()
+    result = run_cli(["plan", manifest, "--json"], {})
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["summary"] == {"reuse": 2}
+    result = run_cli(["validate", manifest], {})
+    assert result.stderr == f"{manifest}: ok (1 step(s), 2 input(s))\n"
+    state = tmp_path / "elsewhere"
+    result = run_cli(["apply", manifest, "--poll-interval", "0.05", "--state-dir", str(state)], {})
+    assert result.exit_code == 0, result.stderr
+    result = run_cli(["plan", manifest, "--json", "--state-dir", str(state)], {})
+    assert json.loads(result.stdout)["summary"] == {"reuse": 2}, result.stdout
