@@ -17,8 +17,10 @@ never inputs, and a matched name that is not UTF-8 is a problem (it could not be
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from pathlib import PurePath
 
 from extendpipe.errors import ManifestError, Problem
@@ -117,7 +119,7 @@ class _Resolver:
 
     def resolve(self) -> list:
         inputs = self.step.inputs
-        kept, dropped, owned, outside, undecodable, results = {}, {}, {}, {}, {}, set()
+        kept, dropped, owned, outside, undecodable, others, results = {}, {}, {}, {}, {}, {}, set()
         groups = {}  # walk root -> [(include index, regex)]
         depths = {}  # walk root -> deepest level any of its patterns needs (None: any depth)
 
@@ -151,6 +153,9 @@ class _Resolver:
                                  f"write '{pattern.rstrip('/')}/**' to take every file in it")
                 elif os.path.isfile(root):
                     take(j, self.relative(root), os.path.realpath(root))
+                else:
+                    what, hint = _not_a_file(root)
+                    self.problem(j, f"pattern {pattern!r} {what}", hint)
                 continue
             rest = parts[k:]
             groups.setdefault(root, []).append((j, compile_glob(rest)))
@@ -163,7 +168,11 @@ class _Resolver:
             for sub, real in _walk(root, depths[root], inputs.include_hidden):
                 for j, regex in patterns:
                     if regex.match(sub):
-                        take(j, sub if prefix == "." else f"{prefix}/{sub}", real)
+                        rel = sub if prefix == "." else f"{prefix}/{sub}"
+                        if real is not None:
+                            take(j, rel, real)
+                        elif not self.excluded(rel):  # a pipe, a link to nothing: said only if nothing else
+                            others.setdefault(j, []).append(rel)
 
         if any(".exclude[" in p.json_path for p in self.problems):
             raise ManifestError(self.problems)
@@ -180,13 +189,19 @@ class _Resolver:
                 extra = f" and {more} more" if more else ""
                 self.problem(j, f"pattern {pattern!r} matches files outside {self.folder}: {first}{extra}",
                              "keep inputs under the manifest's folder, or pass --allow-outside")
-            elif not kept.get(j) and owned.get(j) and not dropped.get(j):
-                self.problem(j, f"pattern {pattern!r} matched {_count(owned[j])} under {self.folder}, all "
-                             "extendpipe's own", "the state folder and the manifest's lock file are never inputs; "
-                             "point the pattern at your documents")
             elif not kept.get(j) and dropped.get(j):
                 self.problem(j, f"pattern {pattern!r} matched {_count(dropped[j])} under {self.folder}, "
                              "all excluded", "check the step's 'exclude' patterns")
+            elif not kept.get(j) and j in others:
+                first, more = others[j][0], len(others[j]) - 1
+                what, hint = _not_a_file(os.path.join(self.base, first))
+                extra = f" (and {more} more that are not regular files)" if more else ""
+                self.problem(j, f"pattern {pattern!r} matched no regular file under {self.folder}: "
+                             f"{escaped(first)} {what}{extra}", hint)
+            elif not kept.get(j) and owned.get(j):
+                self.problem(j, f"pattern {pattern!r} matched {_count(owned[j])} under {self.folder}, all "
+                             "extendpipe's own", "the state folder and the manifest's lock file are never inputs; "
+                             "point the pattern at your documents")
             elif not kept.get(j):
                 hint = "check the path is relative to the manifest's folder"
                 if not inputs.include_hidden and any(p.startswith(".") for p in _split(pattern)[1]):
@@ -197,12 +212,39 @@ class _Resolver:
         return sorted(results)
 
 
+_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"))
+
+
+def _not_a_file(path):
+    """(what it is, hint) for a path that is listed in its folder but is neither a file nor a folder."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        try:
+            target = escaped(os.readlink(path))
+        except OSError:
+            return f"cannot be read: {exc.strerror or exc}", "check the permissions of it and its folders"
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link that loops", f"it points to '{target}': fix the link, or drop the pattern"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return ("is a symbolic link to a missing file",
+                    f"it points to '{target}': create that file, fix the link, or drop the pattern")
+        return f"is a symbolic link that cannot be followed: {exc.strerror or exc}", f"it points to '{target}'"
+    kind = next((name for test, name in _KINDS if test(mode)), None)
+    return (f"is {kind}, not a regular file" if kind else "is not a regular file",
+            "name a regular file: only a file's contents can be uploaded")
+
+
 def _count(n):
     return f"{n} file" if n == 1 else f"{n} files"
 
 
 def _walk(root, max_depth, include_hidden):
-    """Yield (path below root, real path) of each regular file, following folder symlinks once each."""
+    """Yield (path below root, real path) of each regular file, following folder symlinks once each.
+
+    Anything else that is not a folder (a named pipe, a link to nothing) is yielded with real path None.
+    """
     try:
         stat = os.stat(root)
     except OSError:
@@ -234,6 +276,8 @@ def _walk(root, max_depth, include_hidden):
                     subfolders.append((entry.path, f"{sub}{name}/", child_real, depth + 1))
                 elif entry.is_file():
                     yield sub + name, (os.path.realpath(entry.path) if link else os.path.join(real, name))
+                else:
+                    yield sub + name, None
             except OSError:
                 continue
         stack.extend(reversed(subfolders))

@@ -136,6 +136,13 @@ def test_a_pattern_matching_only_extendpipes_own_files_says_so(tmp_path):
         for p in (".extendpipe/*", "m.lock")]
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
+def test_a_device_named_explicitly_says_what_it_is(tmp_path):
+    assert [p.split(": ", 2)[2] for p in problems(tmp_path, ["/dev/null"], allow_outside=True)] == [
+        "pattern '/dev/null' is a character device, not a regular file (hint: name a regular file: only a "
+        "file's contents can be uploaded)"]
+
+
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
 def test_symlink_loops_do_not_repeat_or_hang(tmp_path):
     base = tmp_path / "pipelines"

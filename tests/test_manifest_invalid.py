@@ -18,6 +18,16 @@ CASES = sorted(p.stem for p in INVALID.glob("*.yaml"))
 ENVIRON = {"PRESENT": "here", "LATIN1": "caf\udce9"}  # bytes that are not UTF-8, as os.environ holds them
 
 
+def _fifo(folder):
+    os.mkfifo(folder / "pipe")
+
+
+def _dangling_symlink(folder):
+    os.symlink("missing.txt", folder / "gone.txt")
+    os.symlink("loop", folder / "loop")
+    os.symlink("gone.txt", folder / "via-gone.txt")
+
+
 def _not_utf8_name(folder):
     (folder / "ok.txt").write_bytes(b"x")
     (folder / os.fsdecode(b"lat\xe9.txt")).write_bytes(b"x")
@@ -25,9 +35,9 @@ def _not_utf8_name(folder):
     (folder / os.fsdecode(b"d\xe9j\xe0") / "in.txt").write_bytes(b"x")
 
 
-# Inputs git cannot hold (such as a name that is not UTF-8): each is made in a copy of this folder, in a
-# folder named for its case, before the cases run.
-SPECIAL = {"input-not-utf8-name": _not_utf8_name}
+# Inputs git cannot hold (a named pipe, a name that is not UTF-8, links to nothing): each is made in a
+# copy of this folder, in a folder named for its case, before the cases run.
+SPECIAL = {"input-fifo": _fifo, "input-dangling-symlink": _dangling_symlink, "input-not-utf8-name": _not_utf8_name}
 
 
 @pytest.fixture(scope="module")
