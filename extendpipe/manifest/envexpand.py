@@ -1,4 +1,7 @@
-"""`${VAR}` and `${VAR:-default}` in string values, from an environment mapping; `$$` is a literal `$`."""
+"""`${VAR}` and `${VAR:-default}` in string values, from an environment mapping; `$$` is a literal `$`.
+
+A default is plain text: a reference nested in it (`${A:-${B:-c}}`) is an error, not text.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,21 @@ class ExpandError(ValueError):
         super().__init__(message, hint)
         self.message = message
         self.hint = hint
+
+
+def _reference(text: str, start: int) -> str:
+    """The reference that starts at text[start] ('${'), up to the '}' that closes it (or the end)."""
+    depth, i = 0, start
+    while i < len(text):
+        if text.startswith("${", i):
+            depth, i = depth + 1, i + 2
+            continue
+        if text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start:i + 1]
+        i += 1
+    return text[start:]
 
 
 def expand(text: str, environ) -> str:
@@ -40,6 +58,9 @@ def expand(text: str, environ) -> str:
                 f"'${{{inner}}}' is not a valid variable reference",
                 "write ${NAME} or ${NAME:-default}, or '$$' for a literal '$'",
             )
+        if "${" in default:
+            raise ExpandError(f"'{_reference(match.string, match.start())}' nests a reference in its default, "
+                              "which is not supported", f"give a plain default: ${{{name}:-value}}")
         value = environ.get(name)
         if value and not is_utf8(value):  # os.environ keeps bytes that are not UTF-8 as surrogates
             raise ExpandError(f"environment variable '{name}' is not valid UTF-8", "set it to UTF-8 text")
