@@ -8,7 +8,7 @@ import json
 import re
 from importlib import resources
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
 from extendpipe.errors import Problem
@@ -49,9 +49,45 @@ def schema() -> dict:
     return json.loads(text)
 
 
+def _end_anchored(pattern: str) -> str:
+    """A JSON Schema (ECMA-262) regex for Python's re: '$' outside a class becomes '\\Z'.
+
+    In ECMA-262, '$' matches only at the end of the text; in Python it also matches before a final
+    newline, so "demo\\n" would pass '^[a-z0-9][a-z0-9_-]*$' here while an editor refuses it.
+    """
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        out.append(r"\Z" if char == "$" and not in_class else char)
+        i += 1
+    return "".join(out)
+
+
+@functools.cache
+def _regex(pattern: str) -> re.Pattern:
+    return re.compile(_end_anchored(pattern))
+
+
+def _pattern(validator, pattern, instance, schema):
+    """The `pattern` keyword with ECMA-262's '$' (jsonschema uses Python's re.search as it is)."""
+    if validator.is_type(instance, "string") and not _regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
 @functools.cache
 def validator() -> Draft202012Validator:
-    return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return _Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def describe(value) -> str:
