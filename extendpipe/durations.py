@@ -1,27 +1,63 @@
-"""Durations as people write them: a number of seconds, or "90s", "10m", "1h30m", "250ms"."""
+"""Durations as people write them: a number of seconds, or "90s", "10m", "1h30m", "250ms".
+
+Text takes the schema's forms and nothing more (`settings.wait_timeout`, `--poll-interval`): plain
+digits with an optional decimal part ("2", "0.5"), or such numbers each followed by a unit. Other
+ways to write a number ("1e-9", ".5", "+2", " 5") are not durations; the message gives the same
+seconds in plain digits. (A YAML number, such as an unquoted 1.0e-9, is a number of seconds.)
+"""
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?\Z")
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_FORMS = "use seconds, or e.g. 90s, 10m, 1h30m"
+
+
+def _plain_seconds(text: str) -> str | None:
+    """The seconds in plain digits for text that is a positive number in another notation ('1e-9' →
+    '0.000000001', '+2' → '2'), or None."""
+    try:
+        number = Decimal(text.replace("_", ""))
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number <= 0 or abs(number.adjusted()) > 12:
+        return None
+    return format(number.normalize(), "f")
+
+
+def plain_digits_reason(value) -> str | None:
+    """Why text that is a number is not a duration ('1e-9': "seconds are written in plain digits, as in
+    0.000000001"), or None when it is no number."""
+    plain = _plain_seconds(value) if isinstance(value, str) else None
+    return None if plain is None else f"seconds are written in plain digits, as in {plain}"
+
+
+def not_a_duration(value) -> str:
+    """The message for a value that is not a duration, saying which forms are."""
+    reason = plain_digits_reason(value)
+    if reason:
+        return f"{value!r} is not a duration: {reason} (or use e.g. 90s, 10m, 1h30m)"
+    return f"{value!r} is not a duration ({_FORMS})"
 
 
 def parse_duration(value) -> float:
     """Seconds for a duration; ValueError with the accepted forms when it is not one."""
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration (use seconds, or e.g. 90s, 10m, 1h30m)")
+        raise ValueError(not_a_duration(value))
     if isinstance(value, (int, float)):
         seconds = float(value)
     else:
-        text = str(value).strip()
-        try:
+        text = str(value)
+        if _SECONDS.match(text):
             seconds = float(text)
-        except ValueError:
+        else:
             parts = _PART.findall(text)
             if not parts or "".join(n + u for n, u in parts) != text:
-                raise ValueError(f"{value!r} is not a duration (use seconds, or e.g. 90s, 10m, 1h30m)") from None
+                raise ValueError(not_a_duration(value))
             seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if seconds < 0 or seconds != seconds or seconds == float("inf"):
         raise ValueError(f"{value!r} is not a duration: it must be a finite number of seconds, zero or more")
