@@ -51,8 +51,8 @@ class _Resolver:
     def __init__(self, manifest, step, allow_outside, reserved=()):
         self.base = os.path.abspath(manifest.base_dir)
         self.real_base = os.path.realpath(self.base)
-        # extendpipe's own paths, as written and with links resolved: each, and everything under it
-        own = {os.path.abspath(p) for p in reserved} | {os.path.realpath(p) for p in reserved}
+        # extendpipe's own paths, links resolved: each, and everything under it (matched by real path)
+        own = {os.path.realpath(p) for p in reserved}
         self.own_paths = frozenset(own)
         self.own_prefixes = tuple(p.rstrip(os.sep) + os.sep for p in own)
         self.step = step
@@ -73,13 +73,9 @@ class _Resolver:
             elif _split(pattern)[1]:
                 self.excludes.append(compile_glob(_split(pattern)[1], prefix_dirs=True))
 
-    def own(self, rel, real):
-        """Whether a match is extendpipe's own (its state folder or the lock file): never an input."""
-        if not self.own_paths:
-            return False
-        path = os.path.normpath(os.path.join(self.base, rel))
-        return (path in self.own_paths or real in self.own_paths
-                or path.startswith(self.own_prefixes) or real.startswith(self.own_prefixes))
+    def own(self, real):
+        """Whether a match (by its real path) is extendpipe's own: the state folder or the lock file."""
+        return real in self.own_paths or real.startswith(self.own_prefixes)
 
     def excluded(self, rel):
         return any(regex.match(rel) for regex in self.excludes)
@@ -124,7 +120,7 @@ class _Resolver:
         depths = {}  # walk root -> deepest level any of its patterns needs (None: any depth)
 
         def take(j, rel, real):
-            if self.own(rel, real):
+            if self.own(real):
                 owned[j] = owned.get(j, 0) + 1
             elif self.excluded(rel):
                 dropped[j] = dropped.get(j, 0) + 1
