@@ -15,30 +15,32 @@ _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?\Z")
 _PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _FORMS = "use seconds, or e.g. 90s, 10m, 1h30m"
+_FINITE = "it must be a finite number of seconds, zero or more"
 
 
-def _plain_seconds(text: str) -> str | None:
-    """The seconds in plain digits for text that is a positive number in another notation ('1e-9' →
-    '0.000000001', '+2' → '2'), or None."""
+def number_reason(value) -> str | None:
+    """Why text that reads as a number is not a duration, or None when it reads as none.
+
+    '1e-9' → "seconds are written in plain digits, as in 0.000000001"; '-1', 'inf' → it must be finite
+    and not negative.
+    """
+    if not isinstance(value, str):
+        return None
     try:
-        number = Decimal(text.replace("_", ""))
+        number = Decimal(value.replace("_", ""))
     except InvalidOperation:
         return None
-    if not number.is_finite() or number <= 0 or abs(number.adjusted()) > 12:
-        return None
-    return format(number.normalize(), "f")
-
-
-def plain_digits_reason(value) -> str | None:
-    """Why text that is a number is not a duration ('1e-9': "seconds are written in plain digits, as in
-    0.000000001"), or None when it is no number."""
-    plain = _plain_seconds(value) if isinstance(value, str) else None
-    return None if plain is None else f"seconds are written in plain digits, as in {plain}"
+    if not number.is_finite() or number < 0 or float(number) == float("inf"):
+        return _FINITE
+    plain = "0" if number == 0 else format(number.normalize(), "f")
+    return "seconds are written in plain digits" + (f", as in {plain}" if len(plain) <= 24 else "")
 
 
 def not_a_duration(value) -> str:
     """The message for a value that is not a duration, saying which forms are."""
-    reason = plain_digits_reason(value)
+    reason = number_reason(value)
+    if reason == _FINITE:
+        return f"{value!r} is not a duration: {reason}"
     if reason:
         return f"{value!r} is not a duration: {reason} (or use e.g. 90s, 10m, 1h30m)"
     return f"{value!r} is not a duration ({_FORMS})"
@@ -60,5 +62,5 @@ def parse_duration(value) -> float:
                 raise ValueError(not_a_duration(value))
             seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if seconds < 0 or seconds != seconds or seconds == float("inf"):
-        raise ValueError(f"{value!r} is not a duration: it must be a finite number of seconds, zero or more")
+        raise ValueError(f"{value!r} is not a duration: {_FINITE}")
     return seconds

@@ -29,6 +29,8 @@ def test_not_durations(text):
     ("2.5E3", "'2.5E3' is not a duration: seconds are written in plain digits, as in 2500 (or use e.g. 90s, "
               "10m, 1h30m)"),
     ("soon", "'soon' is not a duration (use seconds, or e.g. 90s, 10m, 1h30m)"),
+    ("-1", "'-1' is not a duration: it must be a finite number of seconds, zero or more"),
+    ("1e400", "'1e400' is not a duration: it must be a finite number of seconds, zero or more"),
 ])
 def test_a_number_written_another_way_gets_its_plain_digits(text, message):
     with pytest.raises(ValueError) as caught:

@@ -11,7 +11,7 @@ from importlib import resources
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
-from extendpipe.durations import plain_digits_reason
+from extendpipe.durations import number_reason
 from extendpipe.errors import Problem
 from extendpipe.manifest.jsonpath import format_path, last_key, quote_hint
 
@@ -259,7 +259,7 @@ class Messages:
             elif isinstance(value, (int, float)):
                 self.add(path, f"{value} is not more than 0 seconds", _HINTS[key])
             elif isinstance(value, str):
-                reason = plain_digits_reason(value)  # '1e-9': a number, but not written as the schema asks
+                reason = number_reason(value)  # '1e-9', '-1': a number, but not as the schema asks
                 self.add(path, f"{value!r} is not a duration" + (f": {reason}" if reason else ""), _HINTS[key])
             else:
                 self.add(path, f"{describe(value)} is not a duration", _HINTS[key])
