@@ -14,20 +14,22 @@ from pathlib import Path
 
 import click
 
-from extendpipe.durations import parse_duration
+from extendpipe.durations import parse_duration, range_problem
 from extendpipe.errors import InputError
 from extendpipe.output import echo_err
 from extendpipe.target import EMBEDDED, Target, resolve_target
 
 
 class Duration(click.ParamType):
+    """Every duration option (timeouts, waits, intervals, delays): one type, one range (durations.py)."""
+
     name = "duration"
 
     def __init__(self, allow_zero: bool = False):
         self.allow_zero = allow_zero
 
     def convert(self, value, param, ctx):
-        if isinstance(value, float):
+        if isinstance(value, float) and range_problem(value, self.allow_zero) is None:
             return value
         try:
             seconds = parse_duration(value)
@@ -35,6 +37,9 @@ class Duration(click.ParamType):
             self.fail(str(exc), param, ctx)
         if seconds == 0 and not self.allow_zero:
             self.fail(f"{value!r} is zero: give a positive duration, e.g. 500ms or 10s", param, ctx)
+        problem = range_problem(seconds, self.allow_zero)
+        if problem:
+            self.fail(f"{value!r} {problem}", param, ctx)
         return seconds
 
 

@@ -44,6 +44,10 @@ def not_a_duration(value) -> str:
     if reason:
         return f"{value!r} is not a duration: {reason} (or use e.g. 90s, 10m, 1h30m)"
     return f"{value!r} is not a duration ({_FORMS})"
+# The longest duration any option or setting takes (timeouts, waits, intervals, delays): far more than
+# any of them needs, and small enough for every timer and socket timeout (1e300 s overflowed them).
+MAX_SECONDS = 7 * 24 * 3600.0
+MAX_TEXT = "168h (7 days)"
 
 
 def parse_duration(value) -> float:
@@ -64,3 +68,11 @@ def parse_duration(value) -> float:
     if seconds < 0 or seconds != seconds or seconds == float("inf"):
         raise ValueError(f"{value!r} is not a duration: {_FINITE}")
     return seconds
+
+
+def range_problem(seconds: float, allow_zero: bool = False) -> str | None:
+    """What is wrong with a duration's size, as "is out of range: ..." with the allowed range; None if fine."""
+    if seconds > MAX_SECONDS or (seconds <= 0 and not allow_zero):
+        allowed = f"0 to {MAX_TEXT}" if allow_zero else f"more than 0, up to {MAX_TEXT}"
+        return f"is out of range: give {allowed}"
+    return None

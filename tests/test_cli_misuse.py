@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from extendpipe.cli import cli
 
+REPO = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 MANIFEST = """\
 version: 1
 name: misuse
@@ -23,6 +30,20 @@ steps:
     (["--poll-interval", "0"], "is zero: give a positive duration"),
     (["--wait-timeout", "-1"], "it must be a finite number of seconds"),
     (["--wait-timeout", "1e400"], "it must be a finite number of seconds"),
+    # Every duration option takes one range (1e300 s overflowed socket timeouts: exit 70).
+    (["--read-timeout", "1e300"],
+     "Invalid value for '--read-timeout': '1e300' is out of range: give more than 0, up to 168h (7 days)"),
+    (["--connect-timeout", "1e300"],
+     "Invalid value for '--connect-timeout': '1e300' is out of range: give more than 0, up to 168h (7 days)"),
+    (["--max-retry-wait", "1e300"],
+     "Invalid value for '--max-retry-wait': '1e300' is out of range: give 0 to 168h (7 days)"),
+    (["--wait-timeout", "169h"],
+     "Invalid value for '--wait-timeout': '169h' is out of range: give more than 0, up to 168h (7 days)"),
+    (["--poll-interval", "1e300"],
+     "Invalid value for '--poll-interval': '1e300' is out of range: give more than 0, up to 168h (7 days)"),
+    (["--concurrency", "1e300"], "Invalid value for '--concurrency': '1e300' is not a valid integer range"),
+    (["--concurrency", "99999999999999999999"],
+     "Invalid value for '--concurrency': 99999999999999999999 is not in the range 1<=x<=64"),
     (["--shard", "5/4"], "'5/4' is not a shard"),
     (["--shard", "0/0"], "'0/0' is not a shard"),
     (["--rate-limit", "fast"], "'fast' is not a rate limit"),
@@ -69,3 +90,14 @@ def test_a_password_in_the_base_url_is_refused_and_never_shown(tmp_path, url):
         result = CliRunner().invoke(cli, ["apply", str(tmp_path / "m.yaml"), *args], env=env)
         assert result.exit_code == 2, result.stderr
         assert "***@" in result.stderr and "hunter2secret" not in result.output + result.stderr
+
+
+def test_serve_takes_the_same_duration_range(tmp_path):
+    # A subprocess with a timeout: a serve that accepted the option would run until stopped.
+    proc = subprocess.run([sys.executable, "-m", "extendpipe", "serve", "--port", "0", "--db",
+                           str(tmp_path / "e.sqlite3"), "--processing-delay", "1e300"],
+                          capture_output=True, text=True, timeout=30, env=ENV)
+    assert proc.returncode == 2, proc.stderr
+    assert ("Invalid value for '--processing-delay': '1e300' is out of range: give 0 to 168h (7 days)"
+            in proc.stderr)
+    assert not (tmp_path / "e.sqlite3").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from extendpipe.constants import DEFAULT_PRIORITY
-from extendpipe.durations import parse_duration
+from extendpipe.durations import parse_duration, range_problem
 from extendpipe.errors import Problem
 from extendpipe.manifest.globs import glob_error
 from extendpipe.manifest.jsonpath import format_path
@@ -18,21 +18,28 @@ _DURATION_HINTS = {
 
 
 def semantic_problems(data, doc, shown) -> list:
-    """Duplicate step names (the schema cannot say "unique by name") and durations of zero ("0s")."""
+    """Duplicate step names (the schema cannot say "unique by name"), and durations of zero ("0s") or
+    too long."""
     problems, seen = [], {}
     settings = data.get("settings") if isinstance(data, dict) else None
     for key in ("wait_timeout", "poll_interval"):
         value = settings.get(key) if isinstance(settings, dict) else None
         path = ("settings", key)
-        if isinstance(value, str) and path not in doc.flagged:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and path not in doc.flagged:
+            shown_value = repr(value) if isinstance(value, str) else str(value)
             try:
                 seconds = parse_duration(value)
             except ValueError:
-                continue  # the schema has said so
+                continue  # the schema (or the loader: .inf, .nan) has said so
+            # Zero ("0s"; the schema says so of a number), or past the range every duration option takes.
             if seconds <= 0:
+                problem = "is not more than 0 seconds" if isinstance(value, str) else None
+            else:
+                problem = range_problem(seconds)
+            if problem:
                 line, col = doc.position(path)
-                message = f"{value!r} is not more than 0 seconds"
-                problems.append(Problem(shown, line, col, format_path(path), message, _DURATION_HINTS[key]))
+                problems.append(Problem(shown, line, col, format_path(path), f"{shown_value} {problem}",
+                                        _DURATION_HINTS[key]))
     steps = data.get("steps") if isinstance(data, dict) else None
     for index, step in enumerate(steps if isinstance(steps, list) else []):
         problems += _glob_problems(step, index, doc, shown)
