@@ -30,12 +30,17 @@ class Target:
 
 
 def read_key_file(path: str) -> str:
+    """The key in a file of UTF-8 text (a byte order mark, as some editors write, is dropped). Errors
+    never quote the file: what it holds may be a key."""
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8-sig") as fh:
             key = fh.read().strip()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the API key file: {exc.strerror} "
                          "(hint: check --api-key-file points at a readable file)") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: the API key file must be UTF-8 text, and this one is not (hint: save the key "
+                         "as plain text in UTF-8; an editor may have saved it as UTF-16)") from None
     if not key:
         raise InputError(f"{path}: the API key file is empty (hint: put the key on its first line)")
     return key

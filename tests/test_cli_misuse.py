@@ -101,3 +101,27 @@ def test_serve_takes_the_same_duration_range(tmp_path):
     assert ("Invalid value for '--processing-delay': '1e300' is out of range: give 0 to 168h (7 days)"
             in proc.stderr)
     assert not (tmp_path / "e.sqlite3").exists()
+
+
+@pytest.mark.parametrize("data", ["test-key-secret\n".encode("utf-16"), "clé-secret\n".encode("latin-1"),
+                                  b"\x80\x81secret"], ids=["utf-16", "latin-1", "not-text"])
+def test_an_api_key_file_that_is_not_utf8_is_a_usage_error(tmp_path, emulator, data):
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    (tmp_path / "key").write_bytes(data)
+    result = CliRunner().invoke(cli, ["apply", str(tmp_path / "m.yaml"), "--report", str(tmp_path / "r.json"),
+                                      "--api-key-file", str(tmp_path / "key"), "--base-url", emulator.url])
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == (f"error: {tmp_path / 'key'}: the API key file must be UTF-8 text, and this one is "
+                             "not (hint: save the key as plain text in UTF-8; an editor may have saved it as "
+                             "UTF-16)\n")
+    assert "secret" not in result.output + result.stderr
+    assert len(emulator.requests) == 0
+
+
+def test_an_api_key_file_with_a_byte_order_mark_works(tmp_path, emulator):
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    (tmp_path / "key").write_bytes("test-key\n".encode("utf-8-sig"))  # as Notepad saves "UTF-8"
+    result = CliRunner().invoke(cli, ["apply", str(tmp_path / "m.yaml"), "--report", str(tmp_path / "r.json"),
+                                      "--api-key-file", str(tmp_path / "key"), "--base-url", emulator.url,
+                                      "--poll-interval", "0.05"])
+    assert result.exit_code == 0, result.stderr
