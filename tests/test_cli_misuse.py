@@ -23,6 +23,8 @@ steps:
     inputs: {raw_texts: ["Invoice 1"]}
 """
 
+BIG = "1" + "0" * 300
+
 
 @pytest.mark.parametrize("args, message", [
     (["--read-timeout", "0"], "is zero: give a positive duration"),
@@ -31,16 +33,17 @@ steps:
     (["--wait-timeout", "-1"], "it must be a finite number of seconds"),
     (["--wait-timeout", "1e400"], "it must be a finite number of seconds"),
     # Every duration option takes one range (1e300 s overflowed socket timeouts: exit 70).
-    (["--read-timeout", "1e300"],
-     "Invalid value for '--read-timeout': '1e300' is out of range: give more than 0, up to 168h (7 days)"),
-    (["--connect-timeout", "1e300"],
-     "Invalid value for '--connect-timeout': '1e300' is out of range: give more than 0, up to 168h (7 days)"),
-    (["--max-retry-wait", "1e300"],
-     "Invalid value for '--max-retry-wait': '1e300' is out of range: give 0 to 168h (7 days)"),
+    # (BIG is 1e300 in plain digits; '1e300' is refused as text that is not a duration.)
+    (["--read-timeout", BIG],
+     f"Invalid value for '--read-timeout': '{BIG}' is out of range: give more than 0, up to 168h (7 days)"),
+    (["--connect-timeout", BIG],
+     f"Invalid value for '--connect-timeout': '{BIG}' is out of range: give more than 0, up to 168h (7 days)"),
+    (["--max-retry-wait", BIG],
+     f"Invalid value for '--max-retry-wait': '{BIG}' is out of range: give 0 to 168h (7 days)"),
     (["--wait-timeout", "169h"],
      "Invalid value for '--wait-timeout': '169h' is out of range: give more than 0, up to 168h (7 days)"),
-    (["--poll-interval", "1e300"],
-     "Invalid value for '--poll-interval': '1e300' is out of range: give more than 0, up to 168h (7 days)"),
+    (["--poll-interval", BIG],
+     f"Invalid value for '--poll-interval': '{BIG}' is out of range: give more than 0, up to 168h (7 days)"),
     (["--concurrency", "1e300"], "Invalid value for '--concurrency': '1e300' is not a valid integer range"),
     (["--concurrency", "99999999999999999999"],
      "Invalid value for '--concurrency': 99999999999999999999 is not in the range 1<=x<=64"),
@@ -95,10 +98,10 @@ def test_a_password_in_the_base_url_is_refused_and_never_shown(tmp_path, url):
 def test_serve_takes_the_same_duration_range(tmp_path):
     # A subprocess with a timeout: a serve that accepted the option would run until stopped.
     proc = subprocess.run([sys.executable, "-m", "extendpipe", "serve", "--port", "0", "--db",
-                           str(tmp_path / "e.sqlite3"), "--processing-delay", "1e300"],
+                           str(tmp_path / "e.sqlite3"), "--processing-delay", BIG],
                           capture_output=True, text=True, timeout=30, env=ENV)
     assert proc.returncode == 2, proc.stderr
-    assert ("Invalid value for '--processing-delay': '1e300' is out of range: give 0 to 168h (7 days)"
+    assert (f"Invalid value for '--processing-delay': '{BIG}' is out of range: give 0 to 168h (7 days)"
             in proc.stderr)
     assert not (tmp_path / "e.sqlite3").exists()
 
