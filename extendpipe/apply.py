@@ -23,6 +23,7 @@ from extendpipe.errors import (
     ApiError,
     InputError,
     Interrupted,
+    StateError,
 )
 from extendpipe.executor import Executor, ExecutorSettings
 from extendpipe.ledger import Ledger
@@ -134,7 +135,8 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
                    on_change: Callable[[RunResult], None] | None = None,
                    on_start: Callable[[list[PlannedRun]], None] | None = None,
                    on_tick: Callable[[], None] | None = None, desired: list | None = None) -> ApplyOutcome:
-    """Run the manifest against the target; always write the report, even when stopped early.
+    """Run the manifest against the target; always write the report, even when stopped early (by the
+    API, an interrupt, or a state folder that cannot be written).
 
     Globs are resolved (and may raise ManifestError) before any request is sent.
     """
@@ -155,7 +157,8 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
         reconciler = Reconciler(client)
         executor = Executor(client, manifest.name, settings, ledger=ledger, known_file_ids=journal.file_ids,
                             reconciler=reconciler, on_change=on_change, on_tick=on_tick,
-                            locked_versions=locked_versions, spool=OutputSpool.open())
+                            locked_versions=locked_versions, spool=OutputSpool.open(),
+                            local_failure=target.failure)
         try:
             plan = _plan(manifest, desired, journal, reconciler, options)
             if options.expected_plan is not None:
@@ -166,9 +169,13 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
             exit_code = exit_code_for(results, options.allow_needs_review)
         except ApiError as exc:
             results, exit_code, error = executor.results, EXIT_API, exc
+        except StateError as exc:  # the journal (or the embedded emulator's store) cannot be written
+            results, exit_code, error = executor.results, exc.exit_code, exc
         except (Interrupted, KeyboardInterrupt) as exc:
             results, exit_code = executor.results, EXIT_INTERRUPTED
             error = exc if isinstance(exc, Interrupted) else Interrupted("interrupted while planning")
+    if ledger.failure is not None and not isinstance(error, (StateError, Interrupted)):
+        exit_code, error = ledger.failure.exit_code, ledger.failure  # a write that failed where nothing raised
     if not results and options.shard is None:  # stopped before the plan was made: list every desired run
         results = [RunResult(PlannedRun(d, None, None, None)) for d in desired]
     report = build_report(manifest=manifest, target=target.describe(), results=results,
@@ -177,7 +184,13 @@ def apply_manifest(manifest: Manifest, target: Target, options: ApplyOptions, *,
                           interrupted=isinstance(error, Interrupted), error=str(error) if error else None,
                           requests=_requests(client, reconciler),
                           shard=str(options.shard) if options.shard else None)
-    write_report(options.report_path, report)
+    try:
+        write_report(options.report_path, report)
+    except InputError as exc:
+        if not isinstance(error, StateError):
+            raise
+        # The report is in the full state folder too (its default place): say both, the cause first.
+        raise StateError(f"{error}; nor could the report be written: {exc}") from None
     if lock is not None and not options.locked:
         changed = [lock.record(r.desired.step, r.workflow_version) for r in results if r.workflow_version]
         if any(changed):

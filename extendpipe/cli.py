@@ -102,12 +102,12 @@ def validate(paths, allow_outside, as_json) -> int:
 def serve(host, port, db_path, api_keys, workers, processing_delay, strict, workflows_file, rate_limit, faults,
           allow_remote_host) -> int:
     """Run the Extend API emulator on its own until Ctrl-C."""
-    from extendpipe.cli_common import open_emulator
+    from extendpipe.cli_common import open_emulator, start_emulator
 
     if host not in ("127.0.0.1", "localhost", "::1") and not allow_remote_host:
         raise InputError(f"--host {host} is not loopback (hint: the emulator has no real security; "
                          "add --allow-remote-host if you mean it)")
-    emulator = open_emulator(Path(db_path), host=host, port=port, api_keys=set(api_keys) or None,
+    emulator = open_emulator(Path(db_path), "--db", host=host, port=port, api_keys=set(api_keys) or None,
                              workers=workers, processing_delay=processing_delay, strict=strict,
                              workflows_file=workflows_file, rate_limit=rate_limit)
     for text in faults:
@@ -120,7 +120,7 @@ def serve(host, port, db_path, api_keys, workers, processing_delay, strict, work
             raise InputError(f"--fault {text!r}: {exc} (hint: see `extendpipe serve --help` and the README's "
                              "fault injection section)") from None
     try:
-        url = emulator.start()
+        url = start_emulator(emulator, "--db")
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (hint: stop the other server, "
                          "or pass --port 0 to pick a free port)") from None

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from extendpipe.durations import parse_duration, range_problem
-from extendpipe.errors import InputError
+from extendpipe.errors import ApiError, InputError, StateError
 from extendpipe.output import echo_err
 from extendpipe.target import EMBEDDED, Target, resolve_target
 
@@ -74,7 +74,21 @@ def target_options(fn):
     return fn
 
 
-def open_emulator(db_path: Path, **kwargs):
+def store_error(db_path: Path, exc: BaseException, option: str = "--state-dir") -> InputError:
+    """The error for an emulator store that cannot be used: unreadable (not a database), or that
+    cannot be written (a full disk, a read-only folder: a StateError naming the folder)."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return InputError(f"{db_path}: the emulator's store cannot be read: {exc} (hint: move it away; a "
+                          "new one is made, and the ledger's runs are then submitted again)")
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    folder = "--state-dir with a folder" if option == "--state-dir" else f"{option} with a path"
+    return StateError(f"{Path(db_path).parent}: the emulator's store {Path(db_path).name} cannot be written "
+                      f"there: {why} (hint: free some space on its disk, or pass {folder} elsewhere)")
+
+
+def open_emulator(db_path: Path, option: str = "--state-dir", **kwargs):
     """The emulator on a store, or a usage error naming the store when it cannot be used."""
     import sqlite3
 
@@ -85,28 +99,46 @@ def open_emulator(db_path: Path, **kwargs):
         return Emulator(db_path=db_path, **kwargs)
     except (ValueError, LookupError) as exc:  # a rate-limit plan or a workflows file it cannot use
         raise InputError(f"cannot start the emulator: {exc}") from None
-    except sqlite3.DatabaseError as exc:
-        raise InputError(f"{db_path}: the emulator's store cannot be read: {exc} (hint: move it away; a "
-                         "new one is made, and the ledger's runs are then submitted again)") from None
-    except OSError as exc:
-        raise InputError(f"{db_path}: cannot create the emulator's store: {exc.strerror or exc} "
-                         "(hint: pass --state-dir with a writable folder)") from None
+    except (sqlite3.DatabaseError, OSError) as exc:
+        raise store_error(db_path, exc, option) from None
+
+
+def start_emulator(emulator, option: str = "--state-dir") -> str:
+    """Start it; its first writes (on a full disk, say) fail as a usage error naming its store."""
+    import sqlite3
+
+    try:
+        return emulator.start()
+    except sqlite3.Error as exc:
+        raise store_error(Path(emulator.db_path), exc, option) from None
 
 
 @contextmanager
 def connected(target: Target, state_dir: Path):
-    """Yield a usable target: starts the embedded emulator when no key is configured."""
+    """Yield a usable target: starts the embedded emulator when no key is configured.
+
+    When the embedded emulator's store fails while in use (a full disk), its answers are 500s; the
+    target's `failure()` then names the store, and an API error escaping the block becomes that."""
     if target.kind != EMBEDDED:
         echo_err(f"Using the Extend API at {target.base_url} (API version {target.api_version})")
         yield target
         return
     key = secrets.token_urlsafe(24)
-    emulator = open_emulator(state_dir / "emulator.sqlite3", api_keys={key})
-    url = emulator.start()
+    db_path = state_dir / "emulator.sqlite3"
+    emulator = open_emulator(db_path, api_keys={key})
+    url = start_emulator(emulator)
+
+    def failure() -> InputError | None:
+        return None if emulator.store_failure is None else store_error(db_path, emulator.store_failure)
+
     echo_err(f"Using the embedded Extend emulator at {url} (no EXTEND_API_KEY set; "
              f"state in {shown(state_dir)})")
     try:
-        yield Target(EMBEDDED, url, key, target.api_version)
+        yield Target(EMBEDDED, url, key, target.api_version, local_failure=failure)
+    except ApiError:
+        if failure() is None:
+            raise
+        raise failure() from None
     finally:
         emulator.stop()
 

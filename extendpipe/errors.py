@@ -59,6 +59,11 @@ class SchemaError(InputError):
     """A document (report, plan) failed its published JSON Schema."""
 
 
+class StateError(InputError):
+    """The state folder cannot be written (its ledger, the embedded emulator's store): a full disk, a
+    read-only mount. It stops an apply, which still writes its report (elsewhere, or it fails too)."""
+
+
 class ApiError(ExtendpipeError):
     """The API answered with an error that stops the command."""
 

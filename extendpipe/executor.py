@@ -1,7 +1,8 @@
 """Carry out a plan: upload, submit, resume, reuse and wait, with bounded concurrency.
 
 Per-run failures are values in the results; only what stops the whole apply (auth, network, a
-server that keeps failing) is raised, and `Executor.results` stays readable for the report.
+server that keeps failing, a state folder that cannot be written) is raised, and `Executor.results`
+stays readable for the report.
 Every request that changes the server is journalled in the ledger before it is sent and after it
 is answered. A create whose answer is lost is never blindly resent: the server is searched for it
 first (reconcile.py), and it is resent only when certainly absent.
@@ -18,7 +19,7 @@ from functools import partial
 from typing import Callable
 
 from extendpipe.client import ExtendClient
-from extendpipe.errors import ApiError, Interrupted, TransportError
+from extendpipe.errors import ApiError, Interrupted, StateError, TransportError
 from extendpipe.ledger import Ledger, LedgerClosed
 from extendpipe.plan import KEEP, RESUME, REUSE, UNREADABLE, PlannedRun
 from extendpipe.reconcile import Reconciler
@@ -97,8 +98,12 @@ class Executor:
                  ledger: Ledger | None = None, known_file_ids: dict | None = None,
                  reconciler: Reconciler | None = None, on_change: Callable[[RunResult], None] | None = None,
                  on_tick: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic,
-                 locked_versions: dict[str, str] | None = None, spool: OutputSpool | None = None):
+                 locked_versions: dict[str, str] | None = None, spool: OutputSpool | None = None,
+                 local_failure: Callable[[], StateError | None] | None = None):
         self.client = client
+        # The target's own failure (the embedded emulator's store on a full disk): checked as the apply
+        # goes, since the server would only answer 500s, and an apply stops with it.
+        self.local_failure = local_failure or (lambda: None)
         self.spool = spool  # where runs' outputs wait for the report (None: in memory)
         self.locked_versions = locked_versions or {}  # step name → version, for steps the manifest leaves unpinned
         self.pipeline = pipeline
@@ -227,9 +232,11 @@ class Executor:
                 run = self.reconciler.find(result.desired.step.workflow_id, result.desired.path, planned.fingerprint)
                 if run is None and (result.attempts >= MAX_CREATE_ATTEMPTS or self.stop.is_set()):
                     raise
-        self._journal({"t": "create", "fp": planned.fingerprint, "runId": run["id"], "status": run.get("status")})
+        # The result first: if the journal cannot take the answer (a full disk), the report still shows
+        # the run that was made (the intent in the journal lets a rerun find it).
         result.record(run, self.clock())
         result.outcome = SUBMITTED
+        self._journal({"t": "create", "fp": planned.fingerprint, "runId": run["id"], "status": run.get("status")})
         self._follow(result)
 
     def _follow(self, result: RunResult) -> None:
@@ -296,7 +303,7 @@ class Executor:
             into.add(future)
             completions.started(future, fetch=into is fetching)
 
-        interrupted = False
+        abandon = False  # stop without waiting for the requests in flight
         try:
             exhausted, next_sweep, started = False, self.clock(), 0
             while not self.stop.is_set():
@@ -320,6 +327,9 @@ class Executor:
                         submitting.discard(future)
                         fetching.discard(future)
                         future.result()  # re-raises what stops the apply
+                failure = self.local_failure()
+                if failure is not None:
+                    raise failure
                 self.on_tick()
                 if exhausted and not submitting and not fetching and not len(self.tracker):
                     break
@@ -328,13 +338,22 @@ class Executor:
                 if not submitting and not fetching:
                     self.stop.wait(max(0.0, min(next_sweep, deadline) - self.clock()))
         except KeyboardInterrupt:
-            interrupted = True
+            abandon = True
             raise Interrupted("interrupted: the report lists what was done; a rerun resumes") from None
+        except StateError:
+            abandon = True  # the journal or the server's store cannot take what those requests would do
+            raise
+        except ApiError:
+            failure = self.local_failure()  # the server's 500s came from its store: stop with that
+            if failure is None:
+                raise
+            abandon = True
+            raise failure from None
         finally:
             self.stop.set()
             # On Ctrl-C, do not wait for requests in flight: the ledger already holds their intents.
-            pool.shutdown(wait=not interrupted, cancel_futures=True)
-            fetch_pool.shutdown(wait=not interrupted, cancel_futures=True)
+            pool.shutdown(wait=not abandon, cancel_futures=True)
+            fetch_pool.shutdown(wait=not abandon, cancel_futures=True)
             for result in self.tracker.in_flight():
                 if not result.final and self.clock() >= deadline:
                     result.outcome = TIMED_OUT

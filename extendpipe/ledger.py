@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from extendpipe.errors import StateError
+
 log = logging.getLogger("extendpipe.ledger")
 
 LEDGER_NAME = "ledger.jsonl"
@@ -72,12 +74,26 @@ class LedgerState:
 
 
 class Ledger:
-    """Thread-safe appends; `load()` replays the journal into a LedgerState."""
+    """Thread-safe appends; `load()` replays the journal into a LedgerState.
+
+    A write that fails (a full disk, a read-only mount) is a StateError naming the state folder, and
+    so is every append after it: nothing more is sent that the journal could not record. `failure`
+    keeps it, also when only closing failed, so that apply can stop with it once the report is written.
+    """
 
     def __init__(self, state_dir: Path, target_key: str | None = None):
         self.path = Path(state_dir) / ledger_name(target_key)
         self._lock = threading.Lock()
         self._fh = None
+        self.failure: StateError | None = None
+
+    def _failed(self, exc: OSError, opening: bool = False) -> StateError:
+        if self.failure is None:
+            self.failure = StateError(
+                f"{self.path.parent}: cannot write the journal {self.path.name} in this state folder: "
+                f"{exc.strerror or exc} (hint: free some space on its disk, or pass --state-dir with a folder "
+                f"elsewhere{'' if opening else '; a rerun finds the runs this apply sent'})")
+        return StateError(*self.failure.args)
 
     def load(self) -> LedgerState:
         state = LedgerState()
@@ -99,37 +115,50 @@ class Ledger:
         return state
 
     def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # A torn last line without a newline would glue onto the next record: start a fresh line.
-        needs_newline = False
-        if self.path.exists() and self.path.stat().st_size:
-            with open(self.path, "rb") as fh:
-                fh.seek(-1, os.SEEK_END)
-                needs_newline = fh.read(1) != b"\n"
-        self._fh = open(self.path, "ab")
-        if needs_newline:
-            self._fh.write(b"\n")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # A torn last line without a newline would glue onto the next record: start a fresh line.
+            needs_newline = False
+            if self.path.exists() and self.path.stat().st_size:
+                with open(self.path, "rb") as fh:
+                    fh.seek(-1, os.SEEK_END)
+                    needs_newline = fh.read(1) != b"\n"
+            # Unbuffered: each record is one write(2) when it is appended, and closing has nothing
+            # left to flush (a buffered close on a full disk raised long after the failing write).
+            self._fh = open(self.path, "ab", buffering=0)
+            if needs_newline:
+                _write_all(self._fh, b"\n")
+        except OSError as exc:
+            raise self._failed(exc, opening=True) from None
 
     def close(self) -> None:
         with self._lock:
-            if self._fh is not None:
-                self._fh.close()
-                self._fh = None
+            fh, self._fh = self._fh, None
+            if fh is not None:
+                try:
+                    fh.close()
+                except OSError as exc:
+                    self._failed(exc)
 
     def append(self, record: dict) -> None:
-        """Write one record durably; raises LedgerClosed once the apply has closed the journal.
+        """Write one record durably; raises LedgerClosed once the apply has closed the journal, and
+        StateError when the journal cannot be written.
 
         Raising (rather than skipping) matters: the caller journals an intent right before a request,
         so a worker still running after an interrupt must not send what it could not record.
         """
         line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         with self._lock:
+            if self.failure is not None:
+                raise StateError(*self.failure.args)
             if self._fh is None:
                 raise LedgerClosed(f"{self.path} is closed")
-            self._fh.write(line)
-            self._fh.flush()  # in the OS's hands: survives the process being killed
-            if record["t"] in DURABLE:
-                os.fsync(self._fh.fileno())  # on disk: survives the machine going down too
+            try:
+                _write_all(self._fh, line)  # in the OS's hands: survives the process being killed
+                if record["t"] in DURABLE:
+                    os.fsync(self._fh.fileno())  # on disk: survives the machine going down too
+            except OSError as exc:
+                raise self._failed(exc) from None
 
     def __enter__(self):
         self.open()
@@ -137,6 +166,13 @@ class Ledger:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _write_all(fh, data: bytes) -> None:
+    """All of `data` (an unbuffered write may take part of it); a torn line is ignored when read."""
+    view = memoryview(data)
+    while view:
+        view = view[fh.write(view):]
 
 
 def _apply(state: LedgerState, record: dict) -> None:

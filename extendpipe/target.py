@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Callable
 
 from extendpipe.constants import API_VERSION, DEFAULT_BASE_URL
 from extendpipe.errors import InputError
@@ -24,6 +25,12 @@ class Target:
     base_url: str | None          # None for embedded until the emulator is started
     api_key: str | None = field(repr=False)
     api_version: str = API_VERSION
+    # For the embedded emulator: the error its own machinery met (its store on a full disk), or None;
+    # an apply stops with it, since the server's 500s would only say "internal error".
+    local_failure: Callable[[], Exception | None] | None = field(default=None, repr=False, compare=False)
+
+    def failure(self) -> Exception | None:
+        return self.local_failure() if self.local_failure is not None else None
 
     def describe(self) -> dict:
         return {"kind": self.kind, "baseUrl": self.base_url or "", "apiVersion": self.api_version}

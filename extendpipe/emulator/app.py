@@ -16,7 +16,7 @@ from .errors import ApiError
 from .routes import Request
 from .server import RecordedRequest, Reply, RequestLog, Server, _Malformed
 from .service import Backend
-from .store import Store
+from .store import Store, is_storage_failure
 from .workflows import Workflows
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,15 @@ class Emulator:
             self._thread = threading.Thread(target=serve, name="emulator-http", daemon=True)
             self._thread.start()
             ready.wait(10)
-            self.store.keep_open()
-            self.engine.start()
+            try:
+                self.store.keep_open()  # the first writes (the WAL, runs left PROCESSING): a full disk fails here
+                self.engine.start()
+            except BaseException:
+                server.shutdown()
+                server.server_close()
+                self._thread.join(timeout=10)
+                self.store.close()
+                raise
             self._server = server
         return self.url
 
@@ -116,6 +123,11 @@ class Emulator:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+    @property
+    def store_failure(self) -> Optional[BaseException]:
+        """The error the store met when it could not be written (a full disk), else None."""
+        return self.store.failure
 
     @property
     def url(self) -> str:
@@ -146,18 +158,22 @@ class Emulator:
             return self._handle_api(request)
         except ApiError as exc:
             return Reply(exc.status, exc.body(), exc.headers)
-        except Exception:
-            log.exception(
-                "emulator: unexpected error handling %s %s (request id %s)",
-                request.method,
-                request.path,
-                request.request_id,
-            )
+        except Exception as exc:
+            what = "Internal server error"
+            if is_storage_failure(exc):  # logged once by the store, without a traceback
+                what += f": the emulator's store cannot be written ({exc})"
+            else:
+                log.exception(
+                    "emulator: unexpected error handling %s %s (request id %s)",
+                    request.method,
+                    request.path,
+                    request.request_id,
+                )
             return Reply(
                 500,
                 {
                     "success": False,
-                    "error": f"Internal server error (request id {request.request_id})",
+                    "error": f"{what} (request id {request.request_id})",
                     "requestId": request.request_id,
                 },
             )

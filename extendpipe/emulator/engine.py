@@ -19,7 +19,7 @@ import extendpipe.constants as constants
 
 from . import parsing, render
 from .ids import now
-from .store import Store
+from .store import Store, is_storage_failure
 from .workflows import Outcome, Workflows
 
 log = logging.getLogger(__name__)
@@ -91,8 +91,8 @@ class Engine:
         while not self._stop.is_set():
             try:
                 worked = self._step()
-            except Exception:  # pragma: no cover - defensive: a store error must not kill the worker
-                log.exception("emulator worker error")
+            except Exception as exc:  # a store error must not kill the worker
+                _log_error("emulator worker error", exc)
                 worked = False
             if not worked:
                 with self._changed:
@@ -116,8 +116,8 @@ class Engine:
                         updated_at=stamp,
                     )
                     self.notify()
-            except Exception:  # pragma: no cover - defensive: a store error must not kill the janitor
-                log.exception("emulator janitor error")
+            except Exception as exc:  # a store error must not kill the janitor
+                _log_error("emulator janitor error", exc)
             with self._changed:
                 self._changed.wait(IDLE_POLL)
 
@@ -197,6 +197,8 @@ class Engine:
         try:
             outcome = self._process(run)
         except Exception as exc:  # any bug in processing fails this run only
+            if is_storage_failure(exc):
+                raise  # not this run's fault; nor could its failure be saved: it stays PROCESSING
             log.exception("processing run %s failed", run["id"])
             return Outcome(
                 constants.FAILED,
@@ -235,6 +237,14 @@ class Engine:
         text, pages = parsing.extract_text(record.get("type"), data)
         self.store.update_file(record["id"], raw_text=text, page_count=pages, updated_at=now())
         return text
+
+
+def _log_error(what: str, exc: Exception) -> None:
+    """A bug with its traceback; a store that cannot be written is logged once, by the store."""
+    if is_storage_failure(exc):
+        log.debug("%s: %s", what, exc)
+    else:  # pragma: no cover - defensive: no known bug gets here
+        log.error(what, exc_info=exc)
 
 
 def _download(url: str, opener: Callable[..., Any] = urllib.request.urlopen) -> bytes:

@@ -8,6 +8,7 @@ Uploaded bytes live in the database (BLOB column), so one file holds the whole e
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import tempfile
@@ -20,6 +21,8 @@ from typing import Any
 from .pagination import Snapshots
 from .sqlschema import SCHEMA
 from .writers import writer_queue
+
+log = logging.getLogger(__name__)
 
 INSERT_FILE = (
     "INSERT INTO files (id, name, type, data, url, raw_text, page_count, created_at, updated_at)"
@@ -45,6 +48,21 @@ RUN_FIELDS = (
 )
 
 
+# SQLite's result codes for a store that cannot be written: full, I/O error, cannot open, read-only.
+_STORAGE_CODES = {13: "database or disk is full", 10: "disk I/O error", 14: "unable to open database file",
+                  8: "attempt to write a readonly database"}
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """The store's disk or folder failed (not a bug, not a busy lock): a full disk, a read-only mount."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return isinstance(exc, OSError)
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in _STORAGE_CODES
+    return any(str(exc).startswith(text) for text in _STORAGE_CODES.values())
+
+
 def _row_to_dict(row: sqlite3.Row) -> dict[str, Any]:
     record = dict(row)
     for key in JSON_COLUMNS:
@@ -62,8 +80,15 @@ class Store:
         self.snapshots = Snapshots()
         self._local = threading.local()
         self._keeper: sqlite3.Connection | None = None
+        self.failure: BaseException | None = None  # the first time the store could not be written
         if not self.path.exists():
             self._create()
+
+    def _noted(self, exc: BaseException) -> None:
+        """Remember (and log, once) that the store's disk failed: every write is then likely to fail."""
+        if is_storage_failure(exc) and self.failure is None:
+            self.failure = exc
+            log.error("%s: the emulator's store cannot be written: %s", self.path, exc)
 
     def keep_open(self) -> None:
         """Hold one idle connection until close(). When the last connection to a WAL database closes,
@@ -71,7 +96,12 @@ class Store:
         that happened after almost every write (~1-2 ms each, ten times the write itself)."""
         if self._keeper is None:
             keeper = sqlite3.connect(self.path, check_same_thread=False)
-            keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the WAL
+            try:
+                keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the WAL
+            except sqlite3.Error as exc:
+                keeper.close()
+                self._noted(exc)
+                raise
             self._keeper = keeper
 
     def close(self) -> None:
@@ -105,12 +135,16 @@ class Store:
         them, some creates waited close to the 30 s busy timeout, past which they fail with "database is
         locked". Reads are deferred transactions: in WAL mode they read a snapshot and never wait."""
         turn = writer_queue(self.path).turn(getattr(self._local, "urgent", False)) if write else nullcontext()
-        with closing(sqlite3.connect(self.path, timeout=30)) as conn:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA synchronous=NORMAL")
-            with turn, conn:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                yield conn
+        try:
+            with closing(sqlite3.connect(self.path, timeout=30)) as conn:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA synchronous=NORMAL")
+                with turn, conn:
+                    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                    yield conn
+        except sqlite3.OperationalError as exc:
+            self._noted(exc)
+            raise
 
     @contextmanager
     def urgent(self) -> Iterator[None]:
