@@ -10,6 +10,7 @@ first (reconcile.py), and it is resent only when certainly absent.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -173,8 +174,7 @@ class Executor:
             if not is_ambiguous(exc):  # the server answered: no run was made
                 result.awaiting_answer = False
             raise
-        result.awaiting_answer = False
-        return runs[0]
+        return runs[0]  # still awaiting_answer until the run is recorded in the result
 
     def _refused(self, result: RunResult, exc: ApiError, journal: bool) -> None:
         """The server refused this one file (a 4xx about it): a value in the report, not a stop."""
@@ -236,6 +236,7 @@ class Executor:
         # the run that was made (the intent in the journal lets a rerun find it).
         result.record(run, self.clock())
         result.outcome = SUBMITTED
+        result.awaiting_answer = False
         self._journal({"t": "create", "fp": planned.fingerprint, "runId": run["id"], "status": run.get("status")})
         self._follow(result)
 
@@ -357,4 +358,9 @@ class Executor:
             for result in self.tracker.in_flight():
                 if not result.final and self.clock() >= deadline:
                     result.outcome = TIMED_OUT
+            if abandon:
+                # Workers still inside a request go on changing their results (an answer that comes
+                # now cannot be journalled): the report takes them as they are at the stop, so a create
+                # in flight reads "sent, its answer never came", as the rerun treats it.
+                self.results = [copy.copy(r) for r in self.results]
         return self.results

@@ -92,3 +92,53 @@ def test_interrupt_writes_the_report_and_a_rerun_finishes_without_duplicates(tmp
         per_path = runs_per_path(emu.url)
         assert len(per_path) == 50
         assert set(per_path.values()) == {1}, [p for p, n in per_path.items() if n > 1]
+
+
+def test_a_create_in_flight_at_the_interrupt_is_reported_as_sent_without_an_answer(tmp_path, emulator,
+                                                                                 monkeypatch):
+    """The answer that comes after Ctrl-C (but before the report is written) cannot be journalled: the
+    report must still say the create was sent, as the rerun (which finds the run) treats it."""
+    import threading
+
+    from click.testing import CliRunner
+
+    from extendpipe.cli import cli
+    from extendpipe.ledger import Ledger
+    from extendpipe.progress import Progress
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a", "b"):
+        (docs / f"{name}.txt").write_text(f"Invoice number: {name}-1\nTotal: 1.00 EUR\n")
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    emulator.faults.add(route="POST /workflow_runs", delay=0.3, after_commit=True, count=1)
+
+    def tick(self):  # Ctrl-C once the first create is on its way (its answer comes 0.3 s later)
+        if emulator.requests_matching("POST", "/workflow_runs"):
+            raise KeyboardInterrupt
+
+    real_close = Ledger.close
+
+    def close_then_let_the_answer_come(self):
+        real_close(self)
+        wait_for(lambda: not [t for t in threading.enumerate() if t.name.startswith("extendpipe-submit")], 10,
+                 "the create's answer to reach the worker")
+
+    monkeypatch.setattr(Progress, "tick", tick)
+    monkeypatch.setattr(Ledger, "close", close_then_let_the_answer_come)
+    env = {"EXTEND_API_KEY": "test-key", "EXTEND_BASE_URL": emulator.url}
+    args = ["apply", str(tmp_path / "m.yaml"), "--report", str(tmp_path / "r.json"), "--concurrency", "1",
+            "--poll-interval", "0.05"]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 130, result.stderr
+    rows = {r["path"]: r for r in json.loads((tmp_path / "r.json").read_text())["runs"]}
+    a = rows["docs/a.txt"]
+    assert (a["outcome"], a["runId"], a["attempts"]) == ("not_submitted", None, 1)
+    assert a["failureMessage"] == ("a create was sent but its answer never came; the run may exist: a rerun "
+                                   "looks for it on the server before submitting again")
+    assert (rows["docs/b.txt"]["attempts"], rows["docs/b.txt"]["failureMessage"]) == (0, None)
+
+    monkeypatch.undo()
+    result = CliRunner().invoke(cli, args, env=env)  # the rerun finds a's run: one run per file
+    assert result.exit_code == 0, result.stderr
+    assert len(emulator.requests_matching("POST", "/workflow_runs")) == 2
