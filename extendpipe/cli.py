@@ -25,8 +25,16 @@ from extendpipe.cli_common import (
 )
 from extendpipe.cli_report import report
 from extendpipe.cli_runs import runs
-from extendpipe.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ExtendpipeError, InputError, ManifestError
-from extendpipe.output import echo_err, printable
+from extendpipe.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    ExtendpipeError,
+    InputError,
+    ManifestError,
+)
+from extendpipe.output import discard_stdout, echo_err, echo_out, printable
 from extendpipe.statedir import DEFAULT_STATE_DIR
 
 
@@ -41,6 +49,13 @@ class ExtendpipeGroup(click.Group):
         except (Exception, KeyboardInterrupt) as exc:
             code = exit_code_for_exception(exc)
         ctx.exit(code if isinstance(code, int) else 0)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        """The group's own options (`--help`, `--version`) go through the same handler."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except (BrokenPipeError, KeyboardInterrupt) as exc:
+            raise click.exceptions.Exit(exit_code_for_exception(exc)) from None
 
 
 @click.group(cls=ExtendpipeGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -64,7 +79,7 @@ def validate(paths, allow_outside, as_json) -> int:
     results = validate_paths(list(paths), allow_outside=allow_outside)
     problems = [p for r in results for p in r.problems]
     if as_json:
-        click.echo(json.dumps({"valid": not problems, "files": [
+        echo_out(json.dumps({"valid": not problems, "files": [
             {"path": r.path, "steps": r.step_count, "inputs": r.file_count,
              "problems": [p.format() for p in r.problems]} for r in results]}, indent=2))
     for problem in problems:
@@ -124,9 +139,9 @@ def serve(host, port, db_path, api_keys, workers, processing_delay, strict, work
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (hint: stop the other server, "
                          "or pass --port 0 to pick a free port)") from None
-    click.echo(url)
-    echo_err(f"Extend emulator listening on {url} (API 2025-04-21, store {db_path}); Ctrl-C stops it")
     try:
+        echo_out(url)
+        echo_err(f"Extend emulator listening on {url} (API 2025-04-21, store {db_path}); Ctrl-C stops it")
         with interrupt_handling():  # Ctrl-C or SIGTERM: stop cleanly, exit 0
             while True:
                 time.sleep(3600)
@@ -146,11 +161,11 @@ def schema(name, reference) -> int:
     if reference:
         from extendpipe.reference import readme_section
 
-        click.echo(readme_section())
+        echo_out(readme_section())
         return 0
     from extendpipe.schemafiles import load_schema
 
-    click.echo(json.dumps(load_schema(name), indent=2))
+    echo_out(json.dumps(load_schema(name), indent=2))
     return 0
 
 
@@ -193,6 +208,10 @@ def exit_code_for_exception(exc: BaseException) -> int:
     if isinstance(exc, KeyboardInterrupt):
         echo_err("interrupted")
         return EXIT_INTERRUPTED
+    if isinstance(exc, BrokenPipeError):
+        # The reader went away (`| head`): stop quietly, as Unix tools do (the report is written by then).
+        discard_stdout()
+        return EXIT_BROKEN_PIPE
     path = _crash_log(exc)
     echo_err(f"internal error: {type(exc).__name__} (a bug; the traceback is in {path})")
     return EXIT_INTERNAL
@@ -204,7 +223,11 @@ def main() -> None:
     except SystemExit as exc:
         if exc.code == EXIT_INTERRUPTED:
             # The report is written; do not wait for worker threads still inside a request.
-            sys.stdout.flush()
-            sys.stderr.flush()
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    if stream is not None:
+                        stream.flush()
+                except OSError:  # a reader that went away: nothing more can be said to it
+                    pass
             os._exit(EXIT_INTERRUPTED)
         raise

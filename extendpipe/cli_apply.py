@@ -23,7 +23,7 @@ from extendpipe.cli_common import (
 from extendpipe.constants import PROCESSED
 from extendpipe.errors import InputError
 from extendpipe.lockfile import LockFile
-from extendpipe.output import echo_err, summary_lines
+from extendpipe.output import echo_err, echo_out, summary_lines
 from extendpipe.statedir import state_dir_for
 from extendpipe.statelock import StateLock
 from extendpipe.target import EMBEDDED
@@ -157,10 +157,10 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
     if out:
         write_output(Path(out), encoded_chunks(doc), "plan")
     if as_json:
-        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        echo_out(json.dumps(doc, indent=2, sort_keys=True))
     else:
         for row in doc["runs"]:
-            click.echo(f"{row['action']:<7} {row['step']}  {row['path']}  ({row['reason']})")
+            echo_out(f"{row['action']:<7} {row['step']}  {row['path']}  ({row['reason']})")
     summary = ", ".join(f"{n} to {a}" for a, n in doc["summary"].items()) or "nothing"
     echo_err(f"{manifest.name}: {len(planned)} run(s): {summary}")
     pending = sum(n for a, n in counts.items() if a in ("submit", "retry", "resume"))
@@ -212,6 +212,10 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
     from extendpipe.apply import desired_runs
     from extendpipe.outfile import check_writable
 
+    if as_json and sys.stdout is None:  # found before any request, like an output file that cannot be written
+        raise InputError(f"stdout is closed, so --json has nowhere to print the report (hint: redirect stdout "
+                         f"to a file, e.g. > report.json, or leave out --json: the report is written to "
+                         f"{shown(options.report_path)} anyway)")
     for path, what in ((options.report_path, "report"), (junit_path, "JUnit file")):
         if path and Path(path).resolve() == manifest.path:
             raise InputError(f"{path}: that is the manifest (hint: write the {what} somewhere else)")
@@ -248,7 +252,7 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
         from extendpipe.report import document_chunks
 
         for chunk in document_chunks(outcome.report):  # a run at a time: never the whole report in memory
-            click.echo(chunk, nl=False)
+            echo_out(chunk, nl=False)
     return outcome.exit_code
 
 
@@ -295,9 +299,9 @@ def lock(manifest_path, upgrade) -> int:
         return 0
     for step in manifest.steps:
         if step.version is not None:
-            click.echo(f"{step.name}: {step.workflow_id} version {step.version} (pinned in the manifest)")
+            echo_out(f"{step.name}: {step.workflow_id} version {step.version} (pinned in the manifest)")
         else:
             version = lock_file.locked_version(step)
-            click.echo(f"{step.name}: {step.workflow_id} "
+            echo_out(f"{step.name}: {step.workflow_id} "
                        + (f"version {version} (locked)" if version else "not locked yet (latest published)"))
     return 0

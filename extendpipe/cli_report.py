@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from extendpipe.errors import InputError
-from extendpipe.output import echo_err, summary_lines
+from extendpipe.output import echo_err, echo_out, summary_lines
 
 
 def read_report(path: str) -> dict:
@@ -39,7 +39,7 @@ def show(path) -> int:
     """Print a report's summary (what apply printed at its end)."""
     doc = read_report(path)
     for line in summary_lines(doc, path):
-        click.echo(line)
+        echo_out(line)
     return doc["exitCode"] if doc["exitCode"] in (0, 1) else 1
 
 

@@ -11,7 +11,7 @@ import click
 from extendpipe.cli_common import connected, setup_logging, target_from_options, target_options
 from extendpipe.constants import ALL_STATUSES, MAX_PAGE_SIZE
 from extendpipe.errors import EXIT_RUNS_FAILED, ApiError, InputError
-from extendpipe.output import echo_err, printable
+from extendpipe.output import echo_err, echo_out, printable
 from extendpipe.statedir import DEFAULT_STATE_DIR
 from extendpipe.target import EMBEDDED, client_for
 
@@ -66,13 +66,13 @@ def _table(rows: list[dict]) -> str:
 
 def _print_run(run: dict, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(run, indent=2, sort_keys=True))
+        echo_out(json.dumps(run, indent=2, sort_keys=True))
         return
     for key in ("id", "name", "status", "workflow", "metadata", "initialRunAt", "startTime", "endTime",
                 "failureReason", "failureMessage"):
         if run.get(key) is not None:
             value = run[key]
-            click.echo(f"{key}: {json.dumps(value) if isinstance(value, (dict, list)) else value}")
+            echo_out(f"{key}: {json.dumps(value) if isinstance(value, (dict, list)) else value}")
 
 
 @click.group()
@@ -110,9 +110,9 @@ def list_runs(as_json, all_pages, page_token, page_size, **opts) -> int:
         doc = {"workflowRuns": rows}
         if token:
             doc["nextPageToken"] = token
-        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        echo_out(json.dumps(doc, indent=2, sort_keys=True))
     else:
-        click.echo(_table(rows))
+        echo_out(_table(rows))
         if token:
             click.echo(f"(more: --page-token '{token}' or --all)", err=True)
     return 0

@@ -10,6 +10,7 @@ EXIT_USAGE = 2
 EXIT_API = 3
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader went away (`| head`)
 
 
 @dataclass(frozen=True)

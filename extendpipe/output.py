@@ -1,14 +1,51 @@
-"""Text for people, on stderr: run lines as they finish and the one-screen summary at the end."""
+"""Text for people, on stderr: run lines as they finish and the one-screen summary at the end; and
+the data commands print on stdout, which must arrive or fail loudly."""
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
+
+from extendpipe.errors import InputError
 
 MAX_FAILURES_SHOWN = 20
 
 
 def echo_err(message: str = "") -> None:
     click.echo(message, err=True)
+
+
+def echo_out(message: str = "", nl: bool = True) -> None:
+    """Data on stdout. A stdout that is closed (`>&-`, where click prints nothing at all) or that
+    cannot be written (`> /dev/full`) is an InputError, exit 2: a caller would otherwise take no data
+    for a success. A reader that went away (BrokenPipeError, `| head`) is the top-level handler's."""
+    if sys.stdout is None:
+        raise InputError("stdout is closed, so what this command prints has nowhere to go (hint: redirect "
+                         "stdout to a file, or to /dev/null, instead of closing it)")
+    try:
+        click.echo(message, nl=nl)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        discard_stdout()
+        raise InputError(f"cannot write to stdout: {exc.strerror or exc} (hint: redirect stdout to a "
+                         "file on a disk with free space)") from None
+
+
+def discard_stdout() -> None:
+    """Point stdout's file descriptor at /dev/null, so that what is still buffered goes nowhere and the
+    flush at exit cannot fail again (Python would print "Exception ignored" and exit 120)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # closed, or not a real file (click's CliRunner)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 _CONTROL = {c: f"\\x{c:02x}" for c in list(range(0x20)) + [0x7f]}
