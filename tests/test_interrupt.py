@@ -142,3 +142,41 @@ def test_a_create_in_flight_at_the_interrupt_is_reported_as_sent_without_an_answ
     result = CliRunner().invoke(cli, args, env=env)  # the rerun finds a's run: one run per file
     assert result.exit_code == 0, result.stderr
     assert len(emulator.requests_matching("POST", "/workflow_runs")) == 2
+
+
+# A signal sent to the process itself at a chosen instant: during the imports before the CLI runs
+# (about 70 ms of a real start), or while `plan` loads its manifest (outside any command's own handling).
+SIGNAL_AT_IMPORT = """
+import builtins, os, signal, sys
+import extendpipe.__main__ as entry
+real_import = builtins.__import__
+def importing(name, *args, **kwargs):
+    if name == "extendpipe.cli":
+        os.kill(os.getpid(), signal.{sig})
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = importing
+sys.argv = ["extendpipe", "--help"]
+entry.main()
+"""
+SIGNAL_AT_LOAD = """
+import os, signal, sys
+import extendpipe.__main__ as entry
+import extendpipe.manifest as manifest
+real_load = manifest.load_manifest
+def loading(*args, **kwargs):
+    os.kill(os.getpid(), signal.{sig})
+    return real_load(*args, **kwargs)
+manifest.load_manifest = loading
+sys.argv = ["extendpipe", "plan", "m.yaml"]
+entry.main()
+"""
+
+
+@pytest.mark.parametrize("moment", [SIGNAL_AT_IMPORT, SIGNAL_AT_LOAD], ids=["importing", "loading"])
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_at_any_moment_exits_130_without_a_traceback(tmp_path, moment, sig):
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-c", moment.format(sig=sig)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stderr, proc.stdout) == (130, "interrupted\n", "")
