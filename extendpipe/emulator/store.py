@@ -56,7 +56,7 @@ _STORAGE_CODES = {13: "database or disk is full", 10: "disk I/O error", 14: "una
 def is_storage_failure(exc: BaseException) -> bool:
     """The store's disk or folder failed (not a bug, not a busy lock): a full disk, a read-only mount."""
     if not isinstance(exc, sqlite3.OperationalError):
-        return isinstance(exc, OSError)
+        return False
     code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
     if code is not None:
         return code & 0xFF in _STORAGE_CODES
