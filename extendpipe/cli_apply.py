@@ -179,7 +179,7 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False),
               help="Also write a JUnit XML file: a test case per run, for CI test tabs.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the report on stdout (one JSON document).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only runs that did not succeed, and the summary.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only runs that did not succeed, and the summary (no target, plan or progress lines).")
 def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_path, as_json, quiet, **opts) -> int:
     """Submit one workflow run per input file, wait for all of them, write the report.
 
@@ -237,11 +237,12 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
 
     def on_start(planned) -> None:
         counts = Counter(p.action for p in planned)
-        echo_err(f"{manifest.name}: {len(planned)} run(s): "
-                 + (", ".join(f"{n} to {a}" for a, n in sorted(counts.items())) or "nothing to do"))
+        if not quiet:
+            echo_err(f"{manifest.name}: {len(planned)} run(s): "
+                     + (", ".join(f"{n} to {a}" for a, n in sorted(counts.items())) or "nothing to do"))
         progress.start(len(planned))
 
-    with interrupt_handling(), StateLock(options.state_dir), connected(target, options.state_dir) as live:
+    with interrupt_handling(), StateLock(options.state_dir), connected(target, options.state_dir, quiet) as live:
         outcome = apply_manifest(manifest, live, options, on_change=on_change, on_start=on_start,
                                  on_tick=progress.tick, desired=desired)
     progress.finish()

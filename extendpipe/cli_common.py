@@ -114,13 +114,15 @@ def start_emulator(emulator, option: str = "--state-dir") -> str:
 
 
 @contextmanager
-def connected(target: Target, state_dir: Path):
-    """Yield a usable target: starts the embedded emulator when no key is configured.
+def connected(target: Target, state_dir: Path, quiet: bool = False):
+    """Yield a usable target: starts the embedded emulator when no key is configured. Says which
+    target is used, unless `quiet`.
 
     When the embedded emulator's store fails while in use (a full disk), its answers are 500s; the
     target's `failure()` then names the store, and an API error escaping the block becomes that."""
     if target.kind != EMBEDDED:
-        echo_err(f"Using the Extend API at {target.base_url} (API version {target.api_version})")
+        if not quiet:
+            echo_err(f"Using the Extend API at {target.base_url} (API version {target.api_version})")
         yield target
         return
     key = secrets.token_urlsafe(24)
@@ -131,8 +133,9 @@ def connected(target: Target, state_dir: Path):
     def failure() -> InputError | None:
         return None if emulator.store_failure is None else store_error(db_path, emulator.store_failure)
 
-    echo_err(f"Using the embedded Extend emulator at {url} (no EXTEND_API_KEY set; "
-             f"state in {shown(state_dir)})")
+    if not quiet:
+        echo_err(f"Using the embedded Extend emulator at {url} (no EXTEND_API_KEY set; "
+                 f"state in {shown(state_dir)})")
     try:
         yield Target(EMBEDDED, url, key, target.api_version, local_failure=failure)
     except ApiError:
