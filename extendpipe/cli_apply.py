@@ -179,7 +179,8 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False),
               help="Also write a JUnit XML file: a test case per run, for CI test tabs.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the report on stdout (one JSON document).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only runs that did not succeed, and the summary (no target, plan or progress lines).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print only runs that did not succeed, and the summary (no target, plan or progress lines).")
 def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_path, as_json, quiet, **opts) -> int:
     """Submit one workflow run per input file, wait for all of them, write the report.
 
