@@ -31,7 +31,7 @@ PARTS = ("pipeline", "planning", "startup")
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke sizes: 200 documents, 5,000 files (well under a minute)")
+                        help="smoke sizes: 200 documents, 5,000 files (about a minute)")
     parser.add_argument("--docs", type=int, help="documents for apply and the baseline (full: 2000)")
     parser.add_argument("--target-seconds", type=float,
                         help="scale the limits so each budget allows the documents in about this long (full: 60)")
