@@ -86,9 +86,13 @@ def check_plan_unchanged(plan: list[PlannedRun], expected: list[dict]) -> None:
     then = [tuple(row.get(k) for k in keys) if isinstance(row, dict) else (None,) * len(keys) for row in expected]
     if Counter(now) != Counter(then):  # the order of the rows does not matter; a repeated row does
         mismatched = (Counter(now) - Counter(then)) + (Counter(then) - Counter(now))
-        changed = len({row[:2] for row in mismatched})
-        raise InputError(f"the saved plan no longer matches: {changed} run(s) differ (files, the manifest or "
-                         "the server changed since) (hint: run `extendpipe plan -o` again and review it)")
+        changed = sorted({row[:2] for row in mismatched}, key=lambda key: tuple(map(str, key)))
+        named = [f"{step} {path}" for step, path in changed[:3] if isinstance(path, str)]  # escaped by the CLI
+        which = f": {', '.join(named)}" if named else ""
+        if named and len(changed) > len(named):
+            which += f" and {len(changed) - len(named)} more"
+        raise InputError(f"the saved plan no longer matches: {len(changed)} run(s) differ{which} (files, the "
+                         "manifest or the server changed since) (hint: run `extendpipe plan -o` again and review it)")
 
 
 def exit_code_for(results: list[RunResult], allow_needs_review: bool) -> int:

@@ -276,7 +276,8 @@ def test_a_saved_plan_is_applied_exactly_or_refused(project, emulator):
     changed.write_text("changed after the plan\n")
     refused = run_cli(["apply", str(folder / "plan.json"), "--report", str(folder / "r0.json")], env)
     assert refused.exit_code == 2
-    assert "the saved plan no longer matches: 1 run(s) differ" in refused.stderr
+    differ = f"the saved plan no longer matches: 1 run(s) differ: texts {changed.relative_to(folder)} (files"
+    assert differ in refused.stderr
     assert creates(emulator) == []
 
     changed.write_bytes(original)
