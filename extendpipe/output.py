@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from extendpipe.constants import FINAL_STATUSES
 from extendpipe.errors import InputError
 
 MAX_FAILURES_SHOWN = 20
@@ -58,6 +59,15 @@ def printable(value) -> str:
     return str(value).translate(_CONTROL)
 
 
+def _unfinished(row: dict) -> str | None:
+    """Why a run that neither failed nor finished is listed, and what a rerun does about it."""
+    if row["status"] and row["status"] not in FINAL_STATUSES:
+        return f"{row['outcome']}, not final when apply stopped waiting (a rerun waits for it)"
+    if row["outcome"] == "not_submitted":
+        return "not submitted (a rerun submits it)"
+    return None
+
+
 def summary_lines(report: dict, report_path: str) -> list[str]:
     summary = report["summary"]
     lines = [f"{report['manifest']['pipeline']}: {summary['total']} run(s), {summary['succeeded']} succeeded, "
@@ -69,7 +79,7 @@ def summary_lines(report: dict, report_path: str) -> list[str]:
     runs = report["runs"]  # a report.Rows while apply writes it: only the failed rows are built
     failures = runs.failed() if hasattr(runs, "failed") else [r for r in runs if not r["success"]]
     for row in failures[:MAX_FAILURES_SHOWN]:
-        why = row["failureMessage"] or row["failureReason"] or row["outcome"]
+        why = row["failureMessage"] or row["failureReason"] or _unfinished(row) or row["outcome"]
         lines.append(printable(f"  not ok: {row['step']}  {row['path']}: {row['status'] or 'no run'}: {why}"))
     if len(failures) > MAX_FAILURES_SHOWN:
         lines.append(f"  ... and {len(failures) - MAX_FAILURES_SHOWN} more (see the report)")
