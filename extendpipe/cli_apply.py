@@ -24,6 +24,7 @@ from extendpipe.constants import PROCESSED
 from extendpipe.errors import InputError
 from extendpipe.lockfile import LockFile
 from extendpipe.output import echo_err, echo_out, summary_lines
+from extendpipe.outputguard import refuse_overwriting
 from extendpipe.statedir import state_dir_for
 from extendpipe.statelock import StateLock
 from extendpipe.target import EMBEDDED
@@ -141,12 +142,12 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
     target = target_from_options(opts)
     options = _options(manifest, opts)
     if out:
-        if Path(out).resolve() == manifest.path:
-            raise InputError(f"{out}: that is the manifest (hint: write the plan somewhere else)")
+        refuse_overwriting([(out, "plan")], manifest, options.state_dir)
         check_writable(Path(out), "plan")
     options.rate_limit = _rate_limit(opts, target, manifest)
     with interrupt_handling(), StateLock(options.state_dir, "plan"), connected(target, options.state_dir) as live:
         planned, requests = plan_manifest(manifest, live, options)
+    refuse_overwriting([(out, "plan")], manifest, options.state_dir, (p.desired for p in planned))
     counts = Counter(p.action for p in planned)
     from extendpipe.apply import plan_rows
 
@@ -217,13 +218,14 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
         raise InputError(f"stdout is closed, so --json has nowhere to print the report (hint: redirect stdout "
                          f"to a file, e.g. > report.json, or leave out --json: the report is written to "
                          f"{shown(options.report_path)} anyway)")
-    for path, what in ((options.report_path, "report"), (junit_path, "JUnit file")):
-        if path and Path(path).resolve() == manifest.path:
-            raise InputError(f"{path}: that is the manifest (hint: write the {what} somewhere else)")
+    outputs = [(options.report_path, "report"), (junit_path, "JUnit file")]
+    refuse_overwriting(outputs, manifest, options.state_dir)
+    for path, what in outputs:
         if path:
             check_writable(Path(path), what)
     # Resolve every glob before anything starts, so a bad pattern costs no emulator and no request.
     desired = desired_runs(manifest, options)
+    refuse_overwriting(outputs, manifest, options.state_dir, desired)
 
     from extendpipe.progress import Progress
 
