@@ -15,6 +15,7 @@ from extendpipe.cli_common import (
     DURATION,
     connected,
     interrupt_handling,
+    key_file_secrets,
     setup_logging,
     shown,
     target_from_options,
@@ -138,7 +139,7 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
     from extendpipe.report import encoded_chunks
 
     setup_logging(opts["verbose"])
-    manifest = load_manifest(opts["manifest_path"])
+    manifest = load_manifest(opts["manifest_path"], secrets=key_file_secrets(opts))
     target = target_from_options(opts)
     options = _options(manifest, opts)
     if out:
@@ -197,7 +198,7 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
         opts["manifest_path"] = saved["manifest"]["absolutePath"]
         if saved.get("shard") and not opts["shard"]:
             opts["shard"] = SHARD.convert(saved["shard"], None, None)
-    manifest = load_manifest(opts["manifest_path"])
+    manifest = load_manifest(opts["manifest_path"], secrets=key_file_secrets(opts))
     if saved is not None and saved["manifest"]["sha256"] != manifest.sha256:
         raise InputError(f"{manifest.path}: the manifest changed since the plan was saved (hint: run "
                          "`extendpipe plan -o` again and review it)")

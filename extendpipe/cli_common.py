@@ -153,6 +153,14 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+def key_file_secrets(opts: dict) -> tuple[str, ...]:
+    """The key of `--api-key-file`, which no manifest value may hold (EXTEND_API_KEY's is known to the
+    manifest loader already)."""
+    from extendpipe.target import read_key_file
+
+    return (read_key_file(opts["api_key_file"]),) if opts.get("api_key_file") else ()
+
+
 def target_from_options(opts: dict) -> Target:
     return resolve_target(base_url=opts.get("base_url"), api_key_file=opts.get("api_key_file"),
                           api_version=opts.get("api_version"))

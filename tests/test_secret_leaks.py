@@ -87,3 +87,30 @@ def test_a_token_in_the_base_url_is_never_echoed(tmp_path, url, shown):
     assert result.exit_code == 2, result.stderr
     assert shown in result.stderr
     assert KEY not in result.stdout + result.stderr
+
+
+HOLDS = "this value holds the API key, which a manifest may not hold (hint: remove it: the key is only ever sent"
+
+
+@pytest.mark.parametrize("value", ["${A}${B}", "sk_test_${B}", "${NOPE:-sk_test_SECRET123}", "sk_test_SECRET123"])
+def test_a_value_that_holds_the_key_once_expanded_is_refused(tmp_path, emulator, value):
+    path = _write(tmp_path, value)
+    env = {"EXTEND_API_KEY": KEY, "A": "sk_test_", "B": "SECRET123", "EXTEND_BASE_URL": emulator.url}
+    result = CliRunner().invoke(cli, ["apply", str(path), "--report", str(tmp_path / "r.json")], env=env)
+    assert result.exit_code == 2, result.stderr
+    assert f"m.yaml:6:19: steps[0].metadata.k: {HOLDS}" in result.stderr
+    assert KEY not in result.stdout + result.stderr
+    assert len(emulator.requests) == 0
+
+
+@pytest.mark.parametrize("command", ["apply", "plan"])
+def test_the_key_of_an_api_key_file_is_refused_too(tmp_path, emulator, command):
+    (tmp_path / "key.txt").write_text(KEY + "\n")
+    path = _write(tmp_path, "${K2}")
+    env = {"EXTEND_API_KEY": None, "K2": KEY, "EXTEND_BASE_URL": emulator.url}
+    result = CliRunner().invoke(cli, [command, str(path), "--api-key-file", str(tmp_path / "key.txt")], env=env)
+    assert result.exit_code == 2, result.stderr
+    assert "steps[0].metadata.k: environment variable 'K2' holds the API key, which a manifest may not use" \
+        in result.stderr
+    assert KEY not in result.stdout + result.stderr
+    assert len(emulator.requests) == 0

@@ -17,21 +17,21 @@ from extendpipe.manifest.source import escaped, is_utf8, read_bytes
 __all__ = ["Inputs", "Manifest", "Settings", "Step", "load_manifest", "parse_duration"]
 
 
-def load_manifest(path, environ=None) -> Manifest:
+def load_manifest(path, environ=None, secrets=()) -> Manifest:
     """Load and validate the manifest at `path`; `environ` (default os.environ) feeds `${VAR}`,
-    except the API key (secretenv).
+    except the API key (secretenv), which no value may hold: EXTEND_API_KEY's, or one of `secrets`.
 
     Raises ManifestError holding every problem found, sorted by line; never another exception type
     for bad input. Problems show the path as it was given.
     """
     shown = os.fspath(path)
-    environ = ManifestEnviron(os.environ if environ is None else environ)
+    environ = ManifestEnviron(os.environ if environ is None else environ, secrets)
     absolute = Path(os.path.abspath(path))
     if not is_utf8(str(absolute)):  # the report records it: refused before anything runs
         raise ManifestError([Problem(escaped(shown), None, None, "", f"the manifest's path {escaped(str(absolute))}"
                                      " is not valid UTF-8", "rename it, or the folders it is in, to UTF-8")])
     raw = read_bytes(path, shown)
-    doc = load_document(raw, shown, environ)
+    doc = load_document(raw, shown, environ, environ.secrets)
     problems = list(doc.problems)
     if doc.data is not None or not problems:
         problems += check(doc.data, doc, shown)

@@ -115,10 +115,11 @@ def compose(text, shown):
 class Builder:
     """Turns a composed node graph into values, recording positions, traps and problems."""
 
-    def __init__(self, loader, shown, environ):
+    def __init__(self, loader, shown, environ, secrets=()):
         self.loader = loader
         self.shown = shown
         self.environ = environ
+        self.secrets = tuple(secrets)  # values no string may hold, literally or once expanded
         self.doc = Document()
         self.count = 0
         self.text = 0  # characters of scalars and keys built so far, aliases expanded
@@ -267,6 +268,10 @@ class Builder:
                 return node.value
             if plain and text != node.value:
                 tag = self.loader.resolve(yaml.ScalarNode, text, (True, False))
+        if any(secret in text for secret in self.secrets):  # never quoted: the message shows no value
+            self.problem(path, _mark(node), "this value holds the API key, which a manifest may not hold",
+                         "remove it: the key is only ever sent in the Authorization header")
+            return ""
         if tag == STR:
             trap = surrogate_trap(text)
             if trap:
@@ -291,11 +296,12 @@ class Builder:
         return value
 
 
-def load_document(raw, shown, environ):
-    """Bytes of a manifest → Document. Raises ManifestError when the file cannot be read as YAML at all."""
+def load_document(raw, shown, environ, secrets=()):
+    """Bytes of a manifest → Document. Raises ManifestError when the file cannot be read as YAML at all.
+    No string value may hold one of `secrets` (the API key), written out or expanded."""
     text = decode(raw, shown)
     loader, node = compose(text, shown)
     try:
-        return Builder(loader, shown, environ).build(node)
+        return Builder(loader, shown, environ, secrets).build(node)
     finally:
         loader.dispose()
