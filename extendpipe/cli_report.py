@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -54,6 +55,12 @@ def merge(paths, out, partial) -> int:
     from extendpipe.report import write_report
 
     check_writable(Path(out), "merged report")
+    if os.path.isfile(out) and os.path.getsize(out) and out not in paths:
+        try:
+            read_report(out)
+        except InputError:
+            raise InputError(f"{out}: this file is not a report, so merge does not overwrite it (hint: give -o a "
+                             "new path, or an earlier merged report)") from None
     merged = merge_reports([(p, read_report(p)) for p in paths], partial=partial)
     write_report(Path(out), merged)
     echo_err(f"merged {len(paths)} report(s), {merged['summary']['total']} run(s) into {out}")

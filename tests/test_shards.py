@@ -93,3 +93,22 @@ def test_a_merge_missing_a_shard_is_refused(tmp_path):
     assert result.exit_code == 2
     assert "shard(s) 3/4, 4/4 missing" in result.stderr
     assert CliRunner().invoke(cli, [*args, "--partial"]).exit_code == 0
+
+
+def test_merge_never_overwrites_a_file_that_is_not_a_report(tmp_path):
+    (tmp_path / "docs").mkdir()
+    shutil.copy(next(SAMPLES.glob("*.txt")), tmp_path / "docs")
+    (tmp_path / "pipeline.yaml").write_text(MANIFEST.replace('include: ["docs/*.pdf"]', 'raw_texts: ["x"]'))
+    with Emulator(tmp_path / "a.sqlite3") as emu:
+        apply(tmp_path, emu.url, "s", "r.json")
+    manifest = (tmp_path / "pipeline.yaml").read_text()
+    result = CliRunner().invoke(cli, ["report", "merge", str(tmp_path / "r.json"),
+                                      "-o", str(tmp_path / "pipeline.yaml")])
+    assert result.exit_code == 2, result.stderr
+    assert (f"error: {tmp_path / 'pipeline.yaml'}: this file is not a report, so merge does not overwrite it (hint: "
+            "give -o a new path, or an earlier merged report)") in result.stderr
+    assert (tmp_path / "pipeline.yaml").read_text() == manifest
+    again = CliRunner().invoke(cli, ["report", "merge", str(tmp_path / "r.json"), "-o", str(tmp_path / "m.json")])
+    assert again.exit_code == 0, again.stderr
+    over = CliRunner().invoke(cli, ["report", "merge", str(tmp_path / "r.json"), "-o", str(tmp_path / "m.json")])
+    assert over.exit_code == 0, over.stderr  # an earlier merged report may be replaced
