@@ -15,7 +15,14 @@ MAX_FAILURES_SHOWN = 20
 
 
 def echo_err(message: str = "") -> None:
-    click.echo(message, err=True)
+    """Text for people. A stderr that cannot take it (a full disk) must not change what the command
+    does or its exit code, so the text is dropped; a reader that went away is the top-level handler's."""
+    try:
+        click.echo(message, err=True)
+    except BrokenPipeError:
+        raise
+    except OSError:
+        pass
 
 
 def echo_out(message: str = "", nl: bool = True) -> None:

@@ -193,7 +193,12 @@ class Progress:
             self._write(line + "\n")
 
     def _write(self, text: str) -> None:
-        self.stream.write(text)
-        flush = getattr(self.stream, "flush", None)
-        if flush:
-            flush()
+        try:
+            self.stream.write(text)
+            flush = getattr(self.stream, "flush", None)
+            if flush:
+                flush()
+        except BrokenPipeError:
+            raise
+        except OSError:  # a stderr that cannot be written (a full disk): progress is for people, drop it
+            pass

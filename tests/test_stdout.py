@@ -97,3 +97,15 @@ def test_a_full_stdout_is_exit_2_and_the_report_is_written(project, emulator):
                                 "redirect stdout to a file on a disk with free space)\n")
     assert "Exception ignored" not in proc.stderr
     assert json.loads((project / "r.json").read_text())["summary"]["succeeded"] == 40
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("args, code", [(["validate", "m.yaml"], 0), (["validate", "missing.yaml"], 2),
+                                        (["apply", "m.yaml", "--report", "r.json"], 0)])
+def test_a_stderr_that_cannot_be_written_does_not_change_the_outcome(project, emulator, args, code):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(command(*args), cwd=project, env=environment(emulator), stdout=subprocess.PIPE,
+                              stderr=full, timeout=120)
+    assert done.returncode == code
+    if args[0] == "apply":
+        assert json.loads((project / "r.json").read_text())["summary"]["succeeded"] == 40
