@@ -25,7 +25,7 @@ from extendpipe.constants import PROCESSED
 from extendpipe.errors import InputError
 from extendpipe.lockfile import LockFile
 from extendpipe.output import echo_err, echo_out, summary_lines
-from extendpipe.outputguard import refuse_overwriting
+from extendpipe.outputguard import check_outputs, refuse_inputs
 from extendpipe.statedir import state_dir_for
 from extendpipe.statelock import StateLock
 from extendpipe.target import EMBEDDED
@@ -135,20 +135,18 @@ def plan(as_json, out, detailed_exitcode, **opts) -> int:
     """Show what apply would do, file by file: submit, reuse, resume, retry. Changes nothing."""
     from extendpipe.apply import plan_manifest
     from extendpipe.manifest import load_manifest
-    from extendpipe.outfile import check_writable, write_output
+    from extendpipe.outfile import write_output
     from extendpipe.report import encoded_chunks
 
     setup_logging(opts["verbose"])
     manifest = load_manifest(opts["manifest_path"], secrets=key_file_secrets(opts))
     target = target_from_options(opts)
     options = _options(manifest, opts)
-    if out:
-        refuse_overwriting([(out, "plan")], manifest, options.state_dir)
-        check_writable(Path(out), "plan")
+    check_outputs([(out, "plan")], manifest, options.state_dir)
     options.rate_limit = _rate_limit(opts, target, manifest)
     with interrupt_handling(), StateLock(options.state_dir, "plan"), connected(target, options.state_dir) as live:
         planned, requests = plan_manifest(manifest, live, options)
-    refuse_overwriting([(out, "plan")], manifest, options.state_dir, (p.desired for p in planned))
+    refuse_inputs([(out, "plan")], manifest, (p.desired for p in planned))
     counts = Counter(p.action for p in planned)
     from extendpipe.apply import plan_rows
 
@@ -213,20 +211,16 @@ def apply(report_path, concurrency, wait_timeout, poll_interval, locked, junit_p
     options.report_path = (Path(report_path) if report_path
                            else options.state_dir / "reports" / f"{Path(opts['manifest_path']).stem}.json")
     from extendpipe.apply import desired_runs
-    from extendpipe.outfile import check_writable
 
     if as_json and sys.stdout is None:  # found before any request, like an output file that cannot be written
         raise InputError(f"stdout is closed, so --json has nowhere to print the report (hint: redirect stdout "
                          f"to a file, e.g. > report.json, or leave out --json: the report is written to "
                          f"{shown(options.report_path)} anyway)")
     outputs = [(options.report_path, "report"), (junit_path, "JUnit file")]
-    refuse_overwriting(outputs, manifest, options.state_dir)
-    for path, what in outputs:
-        if path:
-            check_writable(Path(path), what)
+    check_outputs(outputs, manifest, options.state_dir)
     # Resolve every glob before anything starts, so a bad pattern costs no emulator and no request.
     desired = desired_runs(manifest, options)
-    refuse_overwriting(outputs, manifest, options.state_dir, desired)
+    refuse_inputs(outputs, manifest, desired)
 
     from extendpipe.progress import Progress
 

@@ -3,15 +3,19 @@
 Writing through symlinks (outfile) makes this matter more: a report path that is, or links to, the
 manifest, an input document, the lock file or the state folder's journal, store or lock would
 silently destroy it, and the next rerun would pay for the lost journal. So each output's real path
-is compared with those before anything is written (strings only: no extra walk over the inputs).
+is compared with those: the manifest's and the state folder's files before any request
+(`check_outputs`, which also checks each can be written), the inputs once they are resolved
+(`refuse_inputs`: strings only, no extra walk over them).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from pathlib import Path
 
 from extendpipe.errors import InputError
+from extendpipe.outfile import check_writable
 from extendpipe.statedir import lock_path, state_dir_for
 
 REPORTS = "reports"  # the state folder's one place for outputs (the default report goes there)
@@ -38,14 +42,15 @@ def _what_it_is(forms: set[str], manifest, state_dir) -> str | None:
     return None
 
 
-def refuse_overwriting(outputs: Iterable[tuple[str | os.PathLike | None, str]], manifest, state_dir=None,
-                       desired: Iterable = ()) -> None:
-    """Raise InputError when an output path is the manifest, its lock file, a file of the state
-    folder (other than under reports/), an input document, or another output of the same command.
-    `outputs` holds (path or None, what it is); `desired` the desired runs, when they are known."""
-    given = [(path, what, _forms(path)) for path, what in outputs if path]
+def check_outputs(outputs: Iterable[tuple[str | os.PathLike | None, str]], manifest, state_dir=None) -> None:
+    """Before any request: raise InputError when an output path is the manifest, its lock file, a file
+    of the state folder (other than under reports/) or another output of the same command, or cannot
+    be written. `outputs` holds (path or None, what it is)."""
     seen: dict[str, str] = {}
-    for path, what, forms in given:
+    for path, what in outputs:
+        if not path:
+            continue
+        forms = _forms(path)
         it_is = _what_it_is(forms, manifest, state_dir)
         for form in forms:
             if form in seen:
@@ -53,6 +58,12 @@ def refuse_overwriting(outputs: Iterable[tuple[str | os.PathLike | None, str]], 
             seen.setdefault(form, what)
         if it_is:
             raise InputError(f"{path}: that is {it_is} (hint: write the {what} somewhere else)")
+        check_writable(Path(path), what)
+
+
+def refuse_inputs(outputs: Iterable[tuple[str | os.PathLike | None, str]], manifest, desired: Iterable) -> None:
+    """Once the inputs are known: raise InputError when an output path is one of the desired runs' documents."""
+    given = [(path, what, _forms(path)) for path, what in outputs if path]
     if not given:
         return
     bases = _forms(manifest.base_dir)
